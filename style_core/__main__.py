@@ -1,0 +1,5 @@
+import sys
+
+from style_core.cli import main
+
+sys.exit(main())

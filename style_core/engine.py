@@ -1,0 +1,336 @@
+"""The optimisation loop: a generator of progress snapshots.
+
+Gatys et al. (2016) optimise the pixels of an image so that its VGG19 features match the
+content image at deep layers and its Gram matrices match the style image(s). We add
+coarse-to-fine optimisation (each scale starts from the upsampled previous result), which
+reaches a given quality at 512 px many times faster than optimising at full size only.
+
+Usage::
+
+    for snapshot in stylize(content, [style], StyleParams()):
+        if snapshot.image is not None:
+            show(snapshot.image)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from style_core import color
+from style_core.devices import autocast, resolve_device, resolve_precision
+from style_core.images import ImageInput, fit_size, load_image, resize, to_pil, to_tensor
+from style_core.losses import content_loss, gram_matrix, style_loss, total_variation
+from style_core.params import MAX_STYLES, StyleParams
+from style_core.vgg import VGG19Features, get_vgg19
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Progress of a run. The last snapshot has ``done=True`` and the full-size result."""
+
+    iteration: int  # iterations finished, over all scales
+    total: int  # iterations planned, over all scales
+    scale: int  # 1-based index of the current coarse-to-fine scale
+    scales: int  # number of scales
+    size: tuple[int, int]  # (width, height) being optimised now
+    elapsed: float  # seconds since the run started (image loading included)
+    progress: float  # 0..1, estimated share of the work done (larger scales cost more)
+    losses: Mapping[str, float] = field(default_factory=dict)  # content, style, tv, total
+    image: Image.Image | None = None  # preview at the current scale, when one is due
+    done: bool = False
+
+    @property
+    def eta(self) -> float | None:
+        """Estimated seconds left, or None before there is anything to go on."""
+        if self.done:
+            return 0.0
+        if self.progress <= 0:
+            return None
+        return self.elapsed * (1 - self.progress) / self.progress
+
+
+@dataclass
+class _Scale:
+    """Per-scale targets; built fresh for every run (run state never outlives the call)."""
+
+    size: tuple[int, int]
+    steps: int
+    content_rgb: torch.Tensor  # (1, 3, H, W) the content image at this size
+    content: (
+        torch.Tensor
+    )  # what the network compares to: content_rgb, or its grey in luminance mode
+    content_targets: dict[str, torch.Tensor]
+    style_grams: dict[str, torch.Tensor]
+    style_image: torch.Tensor  # (1, 3, H, W) first style at output size, for init="style"
+
+
+def stylize(
+    content: ImageInput,
+    styles: ImageInput | Sequence[ImageInput],
+    params: StyleParams | None = None,
+) -> Iterator[Snapshot]:
+    """Run style transfer, yielding a Snapshot per iteration and a final one with the result.
+
+    Stop early by closing the generator (or just stop iterating): the work halts at once and
+    tensors are released. Raises ValueError (ImageError for images) on bad input, before any
+    heavy work.
+    """
+    params = (params or StyleParams()).validate()
+    started = time.perf_counter()
+    # 1. Check and decode every input up front.
+    content_image, style_images, blend = _load_inputs(content, styles, params)
+    # 2. Device, precision and the shared frozen network.
+    device = resolve_device(params.device)
+    dtype = resolve_precision(params.precision, device)
+    net = get_vgg19(params.backbone, params.pooling, device)
+    generator = torch.Generator().manual_seed(params.seed)
+    torch.manual_seed(params.seed)
+    # 3. Coarse-to-fine optimisation.
+    sizes, steps = params.scale_sizes(), params.scale_steps()
+    shapes = [fit_size(*content_image.size, long_side) for long_side in sizes]
+    work = [n * width * height for n, (width, height) in zip(steps, shapes)]  # cost ~ pixels
+    total, done_iterations, image = sum(steps), 0, None
+    last_preview = float("-inf")
+    for index, (shape, scale_steps) in enumerate(zip(shapes, steps)):
+        scale = _build_scale(
+            net, dtype, device, content_image, style_images, blend, params, shape, scale_steps
+        )
+        start = _initial_image(image, scale, params, generator)
+        for losses, image in _optimise(net, dtype, start, scale, params):
+            done_iterations += 1
+            now = time.perf_counter()
+            due = now - last_preview >= params.preview_seconds or (
+                params.preview_every and done_iterations % params.preview_every == 0
+            )
+            preview = None
+            if due:
+                preview, last_preview = _finish(image, scale, params), now
+            progress = (sum(work[:index]) + work[index] * (losses["step"] / scale_steps)) / sum(
+                work
+            )
+            yield Snapshot(
+                iteration=done_iterations,
+                total=total,
+                scale=index + 1,
+                scales=len(sizes),
+                size=scale.size,
+                elapsed=now - started,
+                progress=progress,
+                losses=MappingProxyType({k: v for k, v in losses.items() if k != "step"}),
+                image=preview,
+            )
+    # 4. The full-resolution result.
+    yield Snapshot(
+        iteration=done_iterations,
+        total=total,
+        scale=len(sizes),
+        scales=len(sizes),
+        size=scale.size,
+        elapsed=time.perf_counter() - started,
+        progress=1.0,
+        losses=MappingProxyType({k: v for k, v in losses.items() if k != "step"}),
+        image=_finish(image, scale, params),
+        done=True,
+    )
+
+
+def run(
+    content: ImageInput,
+    styles: ImageInput | Sequence[ImageInput],
+    params: StyleParams | None = None,
+) -> Image.Image:
+    """Convenience: run to the end and return the final image."""
+    (final,) = deque(stylize(content, styles, params), maxlen=1)  # keep only the last
+    return final.image
+
+
+def _load_inputs(
+    content: ImageInput, styles: ImageInput | Sequence[ImageInput], params: StyleParams
+) -> tuple[Image.Image, list[Image.Image], list[float]]:
+    if isinstance(styles, (str, bytes, Image.Image)) or not isinstance(styles, Sequence):
+        styles = [styles]  # a single style (path, PIL image or array)
+    if len(styles) == 0:
+        raise ValueError("give at least one style image")
+    if len(styles) > MAX_STYLES:
+        raise ValueError(f"at most {MAX_STYLES} style images; got {len(styles)}")
+    if params.style_blend and len(params.style_blend) != len(styles):
+        raise ValueError(
+            f"style_blend has {len(params.style_blend)} weights but there are {len(styles)} style images"
+        )
+    content_image = load_image(content, "content image")
+    names = (
+        ["style image"]
+        if len(styles) == 1
+        else [f"style image {i + 1}" for i in range(len(styles))]
+    )
+    style_images = [load_image(style, name) for style, name in zip(styles, names)]
+    weights = list(params.style_blend) or [1.0] * len(styles)
+    blend = [w / sum(weights) for w in weights]
+    return content_image, style_images, blend
+
+
+def _build_scale(
+    net: VGG19Features,
+    dtype: torch.dtype,
+    device: torch.device,
+    content_image: Image.Image,
+    style_images: list[Image.Image],
+    blend: list[float],
+    params: StyleParams,
+    size: tuple[int, int],
+    steps: int,
+) -> _Scale:
+    content_rgb = to_tensor(resize(content_image, size), device)
+    content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
+    with torch.no_grad(), autocast(device, dtype):
+        content_targets = {k: v.float() for k, v in net(content, params.content_layers).items()}
+    style_long_side = max(16, round(max(size) * params.style_scale))
+    grams: dict[str, torch.Tensor] = {}
+    first_style = None
+    for style_image, weight in zip(style_images, blend):
+        style = _prepare_style(style_image, content, style_long_side, params, device)
+        if first_style is None:
+            first_style = style
+        for name, gram in _style_grams(net, dtype, style, params).items():
+            grams[name] = grams.get(name, 0) + weight * gram
+    style_for_init = F.interpolate(
+        first_style, size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
+    )
+    return _Scale(size, steps, content_rgb, content, content_targets, grams, style_for_init)
+
+
+def _prepare_style(
+    style_image: Image.Image,
+    content: torch.Tensor,
+    long_side: int,
+    params: StyleParams,
+    device: torch.device,
+) -> torch.Tensor:
+    style = to_tensor(resize(style_image, fit_size(*style_image.size, long_side)), device)
+    if params.color == "luminance":
+        return color.match_luminance(style, content)
+    if params.color == "histogram":
+        return color.match_histogram(style, content)
+    return style
+
+
+# Gram matrices of style images, keyed by the exact pixels and everything that shapes them,
+# so a second run with the same style (and size) skips that work. Small LRU, shared safely.
+_GRAM_CACHE: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
+_GRAM_CACHE_LOCK = threading.Lock()
+_GRAM_CACHE_SIZE = 32
+
+
+def _style_grams(
+    net: VGG19Features, dtype: torch.dtype, style: torch.Tensor, params: StyleParams
+) -> dict[str, torch.Tensor]:
+    digest = hashlib.sha1(style.cpu().numpy().tobytes()).hexdigest()
+    key = (
+        digest,
+        tuple(style.shape),
+        params.style_layers,
+        params.backbone,
+        params.pooling,
+        str(style.device),
+        str(dtype),
+    )
+    with _GRAM_CACHE_LOCK:
+        if key in _GRAM_CACHE:
+            _GRAM_CACHE.move_to_end(key)
+            return _GRAM_CACHE[key]
+    with torch.no_grad(), autocast(style.device, dtype):
+        features = net(style, params.style_layers)
+    grams = {name: gram_matrix(features[name]) for name in params.style_layers}
+    with _GRAM_CACHE_LOCK:
+        _GRAM_CACHE[key] = grams
+        while len(_GRAM_CACHE) > _GRAM_CACHE_SIZE:
+            _GRAM_CACHE.popitem(last=False)
+    return grams
+
+
+def clear_gram_cache() -> None:
+    with _GRAM_CACHE_LOCK:
+        _GRAM_CACHE.clear()
+
+
+def _initial_image(
+    previous: torch.Tensor | None, scale: _Scale, params: StyleParams, generator: torch.Generator
+) -> torch.Tensor:
+    """Upsampled previous scale, or the configured start image at the first scale."""
+    height, width = scale.content.shape[-2:]
+    if previous is not None:
+        return F.interpolate(
+            previous.detach().clamp(0, 1), size=(height, width), mode="bicubic", align_corners=False
+        ).clamp(0, 1)
+    if params.init == "noise":
+        noise = torch.rand((1, 3, height, width), generator=generator)
+        return noise.to(scale.content.device)
+    if params.init == "style":
+        start = scale.style_image
+        return color.grey(start) if params.color == "luminance" else start.clone()
+    return scale.content.clone()
+
+
+def _optimise(
+    net: VGG19Features, dtype: torch.dtype, start: torch.Tensor, scale: _Scale, params: StyleParams
+) -> Iterator[tuple[dict[str, float], torch.Tensor]]:
+    """One scale: yields (loss values, current image) after every iteration."""
+    image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
+    layers = tuple(dict.fromkeys(params.content_layers + params.style_layers))
+    layer_weights = dict(
+        zip(params.style_layers, params.style_layer_weights or [1.0] * len(params.style_layers))
+    )
+    if params.optimizer == "lbfgs":
+        # max_iter=1: one function evaluation per step so every iteration can be reported.
+        # Tolerances 0: a fixed budget, never a silent early stop.
+        optimizer = torch.optim.LBFGS(
+            [image], lr=1.0, max_iter=1, history_size=100, tolerance_grad=0.0, tolerance_change=0.0
+        )
+    else:
+        optimizer = torch.optim.Adam([image], lr=params.learning_rate)
+    values: dict[str, float] = {}
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        with autocast(image.device, dtype):
+            features = net(image, layers)
+        terms = {
+            "content": content_loss(features, scale.content_targets),
+            "style": style_loss(features, scale.style_grams, layer_weights),
+            "tv": total_variation(image),
+        }
+        total = (
+            params.content_weight * terms["content"]
+            + params.style_weight * terms["style"]
+            + params.tv_weight * terms["tv"]
+        )
+        total.backward()
+        image.grad = image.grad.contiguous()  # the channels_last network hands back NHWC grads
+        values.update({name: term.item() for name, term in terms.items()}, total=total.item())
+        return total
+
+    for step in range(1, scale.steps + 1):
+        optimizer.step(closure)
+        if params.optimizer == "adam":
+            with torch.no_grad():
+                image.clamp_(0, 1)
+        yield {**values, "step": step}, image
+
+
+def _finish(image: torch.Tensor, scale: _Scale, params: StyleParams) -> Image.Image:
+    """The image a person sees: clamped, with the content's colours back in luminance mode."""
+    with torch.no_grad():
+        result = image.detach().clamp(0, 1)
+        if params.color == "luminance":
+            result = color.recombine_luminance(result, scale.content_rgb)
+    return to_pil(result)

@@ -1,0 +1,165 @@
+"""Image I/O at the edge of the engine: decoding untrusted input, resizing, tensors, PNG metadata."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+
+from style_core.params import StyleParams
+
+ImageInput = str | os.PathLike | bytes | Image.Image | np.ndarray
+
+MAX_INPUT_PIXELS = 50_000_000  # refuse larger images before decoding them (decompression bombs)
+MIN_SIDE = 32  # relu5_1 sits behind four 2x poolings: keep at least 2x2 positions there
+PARAMS_KEY = "parameters"
+
+
+class ImageError(ValueError):
+    """An input is not a usable image. The message is safe to show to a user."""
+
+
+def load_image(source: ImageInput, name: str = "image") -> Image.Image:
+    """Any supported input -> an RGB PIL image, EXIF orientation applied.
+
+    ``name`` ("content image", "style image 2") is used in error messages.
+    """
+    if isinstance(source, Image.Image):
+        image = source
+    elif isinstance(source, np.ndarray):
+        image = _from_array(source, name)
+    elif isinstance(source, (bytes, bytearray)):
+        image = _open(io.BytesIO(source), name)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"{name}: file not found: {path.name}")
+        image = _open(path, name)
+    else:
+        raise ImageError(
+            f"{name}: expected a file path, PIL image or numpy array, got {type(source).__name__}"
+        )
+    _check_pixels(image, name)
+    try:
+        return _to_rgb(ImageOps.exif_transpose(image))
+    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt pixel data
+        raise ImageError(
+            f"{name}: the image data is damaged or truncated ({_reason(error)})"
+        ) from None
+
+
+def _open(file: io.BytesIO | Path, name: str) -> Image.Image:
+    try:
+        image = Image.open(file)  # lazy: reads only the header
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image file (or an unsupported format)") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageError(f"{name}: could not be read as an image ({_reason(error)})") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{name}: image is too large (over {MAX_INPUT_PIXELS:,} pixels)") from None
+    return image
+
+
+def _reason(error: Exception) -> str:
+    # Keep messages one line and free of internal paths.
+    text = str(error).split("\n")[0]
+    return os.path.basename(text) if os.sep in text else text
+
+
+def _check_pixels(image: Image.Image, name: str) -> None:
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ImageError(f"{name}: image has no pixels ({width}x{height})")
+    if width * height > MAX_INPUT_PIXELS:
+        raise ImageError(
+            f"{name}: image is too large ({width}x{height}); the limit is {MAX_INPUT_PIXELS:,} pixels"
+        )
+
+
+def _from_array(array: np.ndarray, name: str) -> Image.Image:
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ImageError(f"{name}: array must be HxW, HxWx3 or HxWx4; got shape {array.shape}")
+    if array.size == 0:
+        raise ImageError(f"{name}: array is empty")
+    if array.shape[0] * array.shape[1] > MAX_INPUT_PIXELS:
+        raise ImageError(f"{name}: image is too large; the limit is {MAX_INPUT_PIXELS:,} pixels")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise ImageError(f"{name}: array contains NaN or infinite values")
+        # Floats are taken as 0..1 unless they clearly use 0..255.
+        scale = 1.0 if array.max() > 1.0 else 255.0
+        array = np.clip(array * scale, 0, 255).round().astype(np.uint8)
+    elif array.dtype == np.uint16:
+        array = (array // 257).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ImageError(f"{name}: unsupported array type {array.dtype}")
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return Image.fromarray(array)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Any PIL mode -> RGB. Transparency is composited onto white."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if values.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(values / peak * 255, 0, 255).round().astype(np.uint8))
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    return image.convert("RGB")
+
+
+def fit_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """(width, height) scaled so the long side is ``long_side``; short side at least MIN_SIDE."""
+    scale = long_side / max(width, height)
+    fitted = (max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale)))
+    return fitted
+
+
+def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def to_tensor(image: Image.Image, device: torch.device | str = "cpu") -> torch.Tensor:
+    """RGB PIL -> (1, 3, H, W) float32 in 0..1."""
+    array = np.asarray(image, dtype=np.uint8)
+    tensor = torch.from_numpy(array.copy()).permute(2, 0, 1).unsqueeze(0)
+    return tensor.to(device=device, dtype=torch.float32).div_(255.0)
+
+
+def to_pil(tensor: torch.Tensor) -> Image.Image:
+    """(1, 3, H, W) in 0..1 (clamped) -> RGB PIL."""
+    array = tensor.detach()[0].float().clamp(0, 1).mul(255).round().byte()
+    return Image.fromarray(array.permute(1, 2, 0).cpu().numpy(), "RGB")
+
+
+def save_png(
+    image: Image.Image, path: str | os.PathLike, params: StyleParams | None = None
+) -> Path:
+    """Save as PNG with the run's parameters as a JSON text chunk (key ``parameters``)."""
+    info = PngImagePlugin.PngInfo()
+    if params is not None:
+        info.add_text(PARAMS_KEY, params.to_json())
+    path = Path(path)
+    image.save(path, format="PNG", pnginfo=info)
+    return path
+
+
+def read_params(source: str | os.PathLike | Image.Image) -> StyleParams | None:
+    """The parameters embedded by ``save_png``, or None if the image carries none."""
+    image = source if isinstance(source, Image.Image) else Image.open(source)
+    text = getattr(image, "text", {}).get(PARAMS_KEY) if hasattr(image, "text") else None
+    text = text or image.info.get(PARAMS_KEY)
+    return StyleParams.from_json(text) if text else None

@@ -1,0 +1,56 @@
+"""Loss terms of Gatys et al., "Image Style Transfer Using Convolutional Neural Networks" (2016).
+
+Departures from the paper, so that one set of weights works at any output size and backbone:
+- The Gram matrix is normalised by C*H*W (the paper leaves it unnormalised and scales the
+  loss by 1/(4 N^2 M^2)), so it is a per-position average and does not grow with image size.
+- Content and style errors are *relative*: squared error divided by the squared norm of the
+  target. Layers with large activations then do not drown out the others, and a weight means
+  the same thing at 256 px and 1024 px and on either backbone.
+All loss maths runs in float32 even when the network ran in bf16/fp16.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, C), normalised by C*H*W."""
+    batch, channels, height, width = features.shape
+    flat = features.float().reshape(batch, channels, height * width)
+    return flat @ flat.transpose(1, 2) / (channels * height * width)
+
+
+def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """||value - target||^2 / ||target||^2, in float32."""
+    value, target = value.float(), target.float()
+    return (value - target).pow(2).sum() / target.pow(2).sum().clamp_min(1e-12)
+
+
+def content_loss(
+    features: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]
+) -> torch.Tensor:
+    """Mean relative feature error over the content layers."""
+    terms = [relative_error(features[name], target) for name, target in targets.items()]
+    return torch.stack(terms).mean()
+
+
+def style_loss(
+    features: dict[str, torch.Tensor],
+    target_grams: dict[str, torch.Tensor],
+    layer_weights: dict[str, float],
+) -> torch.Tensor:
+    """Weighted mean over style layers of the relative Gram error."""
+    total = sum(layer_weights.values())
+    terms = [
+        layer_weights[name] / total * relative_error(gram_matrix(features[name]), gram)
+        for name, gram in target_grams.items()
+    ]
+    return torch.stack(terms).sum()
+
+
+def total_variation(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of neighbouring pixels of (B, C, H, W), in 0..1 units."""
+    dy = image[:, :, 1:, :] - image[:, :, :-1, :]
+    dx = image[:, :, :, 1:] - image[:, :, :, :-1]
+    return dy.pow(2).mean() + dx.pow(2).mean()

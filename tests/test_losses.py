@@ -1,0 +1,47 @@
+import torch
+
+from style_core.losses import content_loss, gram_matrix, relative_error, style_loss, total_variation
+
+
+def test_gram_matrix_by_hand():
+    # One image, 2 channels, 1x2 pixels: rows [1, 2] and [3, 4].
+    features = torch.tensor([[[[1.0, 2.0]], [[3.0, 4.0]]]])
+    expected = torch.tensor([[[1 + 4, 3 + 8], [3 + 8, 9 + 16]]]) / (2 * 1 * 2)
+    assert torch.allclose(gram_matrix(features), expected)
+
+
+def test_gram_matrix_is_size_invariant_for_repeated_texture():
+    tile = torch.rand(1, 8, 4, 4)
+    big = tile.repeat(1, 1, 3, 3)
+    assert torch.allclose(gram_matrix(tile), gram_matrix(big), atol=1e-6)
+
+
+def test_gram_matrix_computes_in_float32():
+    features = torch.rand(1, 4, 3, 3).to(torch.bfloat16)
+    assert gram_matrix(features).dtype == torch.float32
+
+
+def test_relative_error_by_hand():
+    value, target = torch.tensor([1.0, 2.0]), torch.tensor([2.0, 2.0])
+    assert relative_error(value, target).item() == 1 / 8
+    assert relative_error(target, target).item() == 0
+
+
+def test_content_loss_is_mean_over_layers():
+    targets = {"a": torch.ones(1, 1, 2, 2), "b": torch.ones(1, 1, 2, 2)}
+    features = {"a": torch.zeros(1, 1, 2, 2), "b": torch.ones(1, 1, 2, 2)}
+    assert content_loss(features, targets).item() == 0.5
+
+
+def test_style_loss_weights_layers():
+    features = {"a": torch.zeros(1, 2, 2, 2), "b": torch.ones(1, 2, 2, 2)}
+    grams = {name: gram_matrix(torch.ones(1, 2, 2, 2)) for name in ("a", "b")}
+    # Layer a has relative error 1, layer b 0; weights 3:1 -> 3/4.
+    assert style_loss(features, grams, {"a": 3.0, "b": 1.0}).item() == 0.75
+
+
+def test_total_variation_by_hand():
+    image = torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]])
+    # Horizontal steps of 1 (mean 1), vertical steps of 0.
+    assert total_variation(image).item() == 1.0
+    assert total_variation(torch.full((1, 3, 4, 4), 0.3)).item() == 0.0
