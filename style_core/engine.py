@@ -98,7 +98,7 @@ def stylize(
     # 3. Coarse-to-fine optimisation.
     sizes, steps = params.scale_sizes(), params.scale_steps()
     shapes = [fit_size(*content_image.size, long_side) for long_side in sizes]
-    work = [n * width * height for n, (width, height) in zip(steps, shapes)]  # cost ~ pixels
+    work = scale_work(params, content_image.size)
     total, done_iterations, image = sum(steps), 0, None
     last_preview = float("-inf")
     for index, (shape, scale_steps) in enumerate(zip(shapes, steps)):
@@ -142,6 +142,12 @@ def stylize(
         image=_finish(image, scale, params),
         done=True,
     )
+
+
+def scale_work(params: StyleParams, content_size: tuple[int, int]) -> list[float]:
+    """Relative cost of each scale: iterations x pixels (a VGG pass is linear in pixels)."""
+    shapes = [fit_size(*content_size, long_side) for long_side in params.scale_sizes()]
+    return [n * w * h for n, (w, h) in zip(params.scale_steps(), shapes, strict=True)]
 
 
 def run(
