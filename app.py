@@ -57,6 +57,21 @@ Convolutional Neural Networks*, CVPR 2016. Weights: the original Caffe VGG19 (Si
 Zisserman, 2014). Every result PNG carries its settings; drop it on "Restore settings"."""
 
 
+class UploadedImage(gr.Image):
+    """gr.Image that passes the uploaded file through undecoded.
+
+    gr.Image would open it with PIL first and fail with an opaque error on non-images or
+    decompression bombs; style_core's loader checks size and format and says what is wrong.
+    """
+
+    is_template = True  # render with the stock Image frontend
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return payload.path
+        return super().preprocess(payload)
+
+
 def build_params(
     style_weight,
     content_weight,
@@ -320,20 +335,20 @@ def build_demo() -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Row():
-                    content = gr.Image(
+                    content = UploadedImage(
                         label="Content",
                         type="filepath",
                         height=260,
                         sources=["upload", "webcam", "clipboard"],
                     )
-                    style = gr.Image(
+                    style = UploadedImage(
                         label="Style",
                         type="filepath",
                         height=260,
                         sources=["upload", "webcam", "clipboard"],
                     )
                 with gr.Accordion("Blend in a second style", open=False):
-                    style2 = gr.Image(
+                    style2 = UploadedImage(
                         label="Second style",
                         type="filepath",
                         height=200,
