@@ -347,6 +347,16 @@ def build_demo() -> gr.Blocks:
                         height=260,
                         sources=["upload", "webcam", "clipboard"],
                     )
+                eta = gr.Markdown(estimate(None, DEFAULTS.steps, DEFAULTS.size, True))
+                with gr.Row():
+                    run = gr.Button("Run", variant="primary")
+                    stop = gr.Button("Stop", variant="stop")
+                examples = gr.Examples(
+                    _examples(),
+                    inputs=[content, style],
+                    label="Examples (click one to run it)",
+                    api_visibility="private",
+                )
                 with gr.Accordion("Blend in a second style", open=False):
                     style2 = UploadedImage(
                         label="Second style",
@@ -409,10 +419,6 @@ def build_demo() -> gr.Blocks:
                         value=DEFAULTS.backbone,
                         label="Backbone (torchvision weights download once)",
                     )
-                eta = gr.Markdown(estimate(None, DEFAULTS.steps, DEFAULTS.size, True))
-                with gr.Row():
-                    run = gr.Button("Run", variant="primary")
-                    stop = gr.Button("Stop", variant="stop")
             with gr.Column(scale=1):
                 output = gr.Image(
                     label="Result",
@@ -426,15 +432,15 @@ def build_demo() -> gr.Blocks:
                 plot = gr.LinePlot(
                     x="iteration", y="loss", color="term", height=220, label="Loss (weighted)"
                 )
-                download = gr.File(label="Full-size PNG (settings embedded)", interactive=False)
+                download = gr.File(
+                    label="Full-size PNG (settings embedded)", interactive=False, height=90
+                )
                 with gr.Accordion("Progress JSON", open=False):
                     progress = gr.JSON(label="Progress")
-                restore = gr.File(
-                    label="Restore settings from a result PNG", file_types=[".png"], type="filepath"
-                )
-        examples = gr.Examples(
-            _examples(), inputs=[content, style], label="Examples", api_visibility="private"
-        )
+                with gr.Accordion("Restore settings from a result PNG", open=False):
+                    restore = gr.File(
+                        label="Result PNG", file_types=[".png"], type="filepath", height=120
+                    )
         gr.Markdown(FOOTER)
 
         inputs = [
