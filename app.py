@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import os
 import tempfile
 from pathlib import Path
@@ -203,10 +204,16 @@ def _stream(content, styles, params: StyleParams):
 
 
 if spaces is not None:  # ZeroGPU: ask for as long as the job should take, with headroom.
+    _job_signature = inspect.signature(stylize_job)
 
-    def _gpu_seconds(*args) -> int:
-        steps, size = args[6], args[7]
-        return int(min(300, 20 + float(steps) * (float(size) / 1024) ** 2 * 0.15))
+    def _gpu_seconds(*args, **kwargs) -> int:
+        bound = _job_signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        try:
+            steps, size = float(bound.arguments["steps"]), float(bound.arguments["size"])
+        except (TypeError, ValueError):
+            return 30  # bad values are rejected inside the job anyway
+        return int(min(300, 20 + steps * (size / 1024) ** 2 * 0.15))
 
     stylize_job = spaces.GPU(duration=_gpu_seconds)(stylize_job)
 
