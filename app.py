@@ -58,19 +58,23 @@ Convolutional Neural Networks*, CVPR 2016. Weights: the original Caffe VGG19 (Si
 Zisserman, 2014). Every result PNG carries its settings; drop it on "Restore settings"."""
 
 
-class UploadedImage(gr.Image):
-    """gr.Image that passes the uploaded file through undecoded.
+def uploaded_image(**kwargs) -> gr.Image:
+    """A gr.Image input that passes the uploaded file through undecoded.
 
     gr.Image would open it with PIL first and fail with an opaque error on non-images or
     decompression bombs; style_core's loader checks size and format and says what is wrong.
+    (An instance override, not a subclass: Gradio writes a .pyi file for every subclass.)
     """
+    component = gr.Image(type="filepath", **kwargs)
+    decode = component.preprocess
 
-    is_template = True  # render with the stock Image frontend
-
-    def preprocess(self, payload):
+    def preprocess(payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return payload.path
-        return super().preprocess(payload)
+        return decode(payload)
+
+    component.preprocess = preprocess
+    return component
 
 
 def build_params(
@@ -342,15 +346,13 @@ def build_demo() -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Row():
-                    content = UploadedImage(
+                    content = uploaded_image(
                         label="Content",
-                        type="filepath",
                         height=260,
                         sources=["upload", "webcam", "clipboard"],
                     )
-                    style = UploadedImage(
+                    style = uploaded_image(
                         label="Style",
-                        type="filepath",
                         height=260,
                         sources=["upload", "webcam", "clipboard"],
                     )
@@ -365,9 +367,8 @@ def build_demo() -> gr.Blocks:
                     api_visibility="private",
                 )
                 with gr.Accordion("Blend in a second style", open=False):
-                    style2 = UploadedImage(
+                    style2 = uploaded_image(
                         label="Second style",
-                        type="filepath",
                         height=200,
                         sources=["upload", "clipboard"],
                     )
