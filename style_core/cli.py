@@ -109,9 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     output = Path(args.output)
     try:
-        params = params_from_args(args)
         if args.save_every < 0:
             raise ValueError(f"--save-every must be >= 0; got {args.save_every}")
+        params = params_from_args(args)
         if output.suffix.lower() != ".png":
             raise ValueError(f"output must be a .png file; got {output.name}")
         if not output.parent.is_dir():

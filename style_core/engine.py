@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -163,7 +164,9 @@ def run(
 def _load_inputs(
     content: ImageInput, styles: ImageInput | Sequence[ImageInput], params: StyleParams
 ) -> tuple[Image.Image, list[Image.Image], list[float]]:
-    if isinstance(styles, (str, bytes, Image.Image)) or not isinstance(styles, Sequence):
+    if isinstance(styles, (str, bytes, bytearray, os.PathLike, Image.Image)) or not isinstance(
+        styles, Sequence
+    ):
         styles = [styles]  # a single style (path, PIL image or array)
     if len(styles) == 0:
         raise ValueError("give at least one style image")

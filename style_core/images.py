@@ -108,7 +108,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     """Any PIL mode -> RGB. Transparency is composited onto white."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         values = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if values.max() > 255 else 255.0
+        # 16-bit modes span 0..65535; for 32-bit I/F the range is unknown, so guess it.
+        sixteen_bit = image.mode.startswith("I;16") or values.max() > 255
+        peak = 65535.0 if sixteen_bit else 255.0
         image = Image.fromarray(np.clip(values / peak * 255, 0, 255).round().astype(np.uint8))
     if image.mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
@@ -159,7 +161,9 @@ def save_png(
 
 def read_params(source: str | os.PathLike | Image.Image) -> StyleParams | None:
     """The parameters embedded by ``save_png``, or None if the image carries none."""
-    image = source if isinstance(source, Image.Image) else Image.open(source)
-    text = getattr(image, "text", {}).get(PARAMS_KEY) if hasattr(image, "text") else None
-    text = text or image.info.get(PARAMS_KEY)
+    if not isinstance(source, Image.Image):
+        with Image.open(source) as image:
+            return read_params(image)
+    text = source.text.get(PARAMS_KEY) if hasattr(source, "text") else None
+    text = text or source.info.get(PARAMS_KEY)
     return StyleParams.from_json(text) if text else None

@@ -7,6 +7,7 @@ The CLI, the Gradio app and the Python API all build a ``StyleParams`` and call
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -122,8 +123,9 @@ class StyleParams:
     def scale_sizes(self) -> list[int]:
         """Long side at each coarse-to-fine scale, smallest first."""
         sizes = [self.size]
-        # Coarse-to-fine only pays off above ~300 px; three scales at most.
-        while self.multiscale and self.size > 300 and len(sizes) < 3:
+        # Coarse-to-fine only pays off above ~300 px; three scales at most, and never more
+        # scales than iterations.
+        while self.multiscale and self.size > 300 and len(sizes) < min(3, self.steps):
             if sizes[0] // 2 < self.min_scale_size:
                 break
             sizes.insert(0, sizes[0] // 2)
@@ -133,8 +135,10 @@ class StyleParams:
         """Iterations per scale, most at the cheap small scales (100:60:30 with three scales)."""
         shares = {1: [1.0], 2: [0.65, 0.35], 3: [100 / 190, 60 / 190, 30 / 190]}
         fractions = shares[len(self.scale_sizes())]
-        steps = [max(1, round(self.steps * f)) for f in fractions]
-        steps[-1] = max(1, self.steps - sum(steps[:-1]))
+        # Rounding running totals keeps the sum exact; tiny budgets first give each scale one.
+        steps = _split(self.steps, fractions)
+        if min(steps) == 0:
+            steps = [1 + n for n in _split(self.steps - len(fractions), fractions)]
         return steps
 
     def to_json(self) -> str:
@@ -161,6 +165,11 @@ class StyleParams:
         return cls.from_dict(data)
 
 
+def _split(total: int, fractions: list[float]) -> list[int]:
+    bounds = [0] + [round(total * c) for c in itertools.accumulate(fractions)]
+    return [b - a for a, b in zip(bounds, bounds[1:])]
+
+
 def preset_for(device_kind: str) -> StyleParams:
     """Defaults per hardware class: CPU favours speed, GPUs can afford larger output."""
     if device_kind in ("cuda", "mps"):
@@ -173,7 +182,8 @@ def _check_number(name: str, value: Any, low: float, high: float, integer: bool)
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type:
         raise ValueError(f"{name} must be {kind} between {low:g} and {high:g}; got {value!r}")
-    if not math.isfinite(value) or not low <= value <= high:
+    # Range first: math.isfinite overflows on huge ints; NaN fails every comparison.
+    if not low <= value <= high or (isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f"{name} must be between {low:g} and {high:g}; got {value!r}")
 
 

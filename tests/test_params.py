@@ -1,0 +1,317 @@
+"""StyleParams: validation of every field, coarse-to-fine schedule, JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+from style_core.params import (
+    BACKBONES,
+    COLOR_MODES,
+    DEVICES,
+    INITS,
+    LIMITS,
+    OPTIMIZERS,
+    POOLINGS,
+    PRECISIONS,
+    StyleParams,
+    preset_for,
+)
+
+
+def test_defaults_validate():
+    params = StyleParams()
+    assert params.validate() is params
+
+
+def test_every_allowed_choice_validates():
+    for name, allowed in (
+        ("color", COLOR_MODES),
+        ("pooling", POOLINGS),
+        ("optimizer", OPTIMIZERS),
+        ("init", INITS),
+        ("backbone", BACKBONES),
+        ("device", DEVICES),
+        ("precision", PRECISIONS),
+    ):
+        for value in allowed:
+            StyleParams(**{name: value}).validate()
+
+
+@pytest.mark.parametrize("name", sorted(LIMITS))
+def test_numeric_limits_are_inclusive(name):
+    low, high = LIMITS[name]
+    kind = type(low)
+    StyleParams(**{"content_weight": 1.0, "style_weight": 1.0, name: kind(low)}).validate()
+    StyleParams(**{name: kind(high)}).validate()
+
+
+def _bad_numbers(name: str) -> list[object]:
+    low, high = LIMITS[name]
+    integer = isinstance(low, int)
+    below = low - 1 if integer else (low - 1.0 if low == 0 else low / 2)
+    values: list[object] = [
+        below,  # below the range (negative or too small)
+        high * 2 + 1,  # above the range
+        10**12 if integer else 1e300,  # huge
+        True,  # bools are not numbers here
+        False,
+        "1",  # strings are never coerced
+        None,
+    ]
+    if integer:
+        values += [float(low), 1.5]  # floats are not integers
+    else:
+        values += [math.nan, math.inf, -math.inf]
+    if low > 0:
+        values.append(0 if integer else 0.0)  # zero where zero is not allowed
+    return values
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(name, value) for name in sorted(LIMITS) for value in _bad_numbers(name)],
+    ids=lambda v: repr(v),
+)
+def test_bad_numbers_are_refused_naming_the_field(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        StyleParams(**{name: value}).validate()
+
+
+def test_nan_int_field_message_names_the_field():
+    with pytest.raises(ValueError, match=r"^size .*nan"):
+        StyleParams(size=math.nan).validate()
+
+
+def test_enormous_int_is_a_value_error():
+    with pytest.raises(ValueError, match="^size"):
+        StyleParams(size=10**400).validate()
+
+
+@pytest.mark.parametrize(
+    "name", ["color", "pooling", "optimizer", "init", "backbone", "device", "precision"]
+)
+@pytest.mark.parametrize("value", ["nonsense", "", "MAX", None, 3])
+def test_unknown_choice_is_refused_naming_the_field(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be one of") as info:
+        StyleParams(**{name: value}).validate()
+    assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("value", [1, "yes", None, 0])
+def test_multiscale_must_be_bool(value):
+    with pytest.raises(ValueError, match="^multiscale"):
+        StyleParams(multiscale=value).validate()
+
+
+@pytest.mark.parametrize("name", ["content_layers", "style_layers"])
+@pytest.mark.parametrize("layer", ["relu6_1", "conv0_1", "RELU1_1", "fc7", ""])
+def test_unknown_layer_is_refused_naming_field_and_layer(name, layer):
+    with pytest.raises(ValueError, match=rf"^{name} has unknown layer") as info:
+        StyleParams(**{name: ("relu2_1", layer)}).validate()
+    assert repr(layer) in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["content_layers", "style_layers"])
+@pytest.mark.parametrize("value", [(), [], "relu1_1", ["relu1_1"]])
+def test_layers_must_be_a_non_empty_tuple(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must name at least one"):
+        StyleParams(**{name: value}).validate()
+
+
+def test_any_vgg_layer_name_is_accepted():
+    StyleParams(content_layers=("conv1_1", "pool5"), style_layers=("relu5_4",)).validate()
+
+
+@pytest.mark.parametrize("weights", [(1.0,), (1.0, 1.0, 1.0, 1.0), (1.0,) * 6])
+def test_style_layer_weights_need_one_per_layer(weights):
+    with pytest.raises(ValueError, match=r"^style_layer_weights needs 5 values") as info:
+        StyleParams(style_layer_weights=weights).validate()
+    assert f"got {len(weights)}" in str(info.value)
+
+
+def test_style_layer_weights_of_right_length_validate():
+    StyleParams(style_layer_weights=(1.0, 0.0, 2, 0.5, 3.0)).validate()
+
+
+@pytest.mark.parametrize("name", ["style_layer_weights", "style_blend"])
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ((1.0, -1.0, 1.0, 1.0, 1.0), "finite and >= 0"),
+        ((1.0, math.nan, 1.0, 1.0, 1.0), "finite and >= 0"),
+        ((1.0, math.inf, 1.0, 1.0, 1.0), "finite and >= 0"),
+        ((0.0, 0.0, 0, 0.0, 0.0), "all zeros"),
+        ((1.0, "2", 1.0, 1.0, 1.0), "only numbers"),
+        ((1.0, True, 1.0, 1.0, 1.0), "only numbers"),
+        ((1.0, None, 1.0, 1.0, 1.0), "only numbers"),
+        ([1.0, 1.0, 1.0, 1.0, 1.0], "list of numbers"),
+    ],
+)
+def test_bad_weights_are_refused_naming_the_field(name, weights, message):
+    with pytest.raises(ValueError, match=rf"^{name} .*{message}"):
+        StyleParams(**{name: weights}).validate()
+
+
+def test_style_blend_of_any_length_validates():
+    # Its length is checked against the number of style images by the engine.
+    StyleParams(style_blend=(0.2, 0.8, 0.0)).validate()
+
+
+def test_content_and_style_weight_both_zero_is_refused():
+    with pytest.raises(ValueError, match="content_weight and style_weight"):
+        StyleParams(content_weight=0.0, style_weight=0.0).validate()
+    StyleParams(content_weight=0.0).validate()
+    StyleParams(style_weight=0.0).validate()
+
+
+def test_replace_returns_a_new_object():
+    params = StyleParams()
+    changed = params.replace(size=256)
+    assert changed.size == 256 and params.size == 512
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        params.size = 100  # type: ignore[misc]
+
+
+# --- coarse-to-fine schedule -------------------------------------------------------------
+
+
+def test_scale_sizes_for_512():
+    assert StyleParams(size=512).scale_sizes() == [128, 256, 512]
+
+
+@pytest.mark.parametrize(
+    ("size", "min_scale", "expected"),
+    [
+        (64, 128, [64]),
+        (300, 128, [300]),  # coarse-to-fine only above 300 px
+        (301, 128, [150, 301]),  # 75 would be under min_scale_size
+        (320, 128, [160, 320]),
+        (320, 64, [80, 160, 320]),
+        (1024, 128, [256, 512, 1024]),  # three scales at most
+        (4096, 1024, [1024, 2048, 4096]),
+        (1024, 1024, [1024]),
+    ],
+)
+def test_scale_sizes(size, min_scale, expected):
+    assert StyleParams(size=size, min_scale_size=min_scale).scale_sizes() == expected
+
+
+@pytest.mark.parametrize("size", [64, 300, 301, 512, 1024, 4096])
+def test_no_multiscale_is_a_single_scale(size):
+    params = StyleParams(size=size, multiscale=False, steps=37)
+    assert params.scale_sizes() == [size]
+    assert params.scale_steps() == [37]
+
+
+def test_scale_steps_for_the_default_run():
+    steps = StyleParams(size=512, steps=190).scale_steps()
+    assert steps == [100, 60, 30]
+    assert sum(StyleParams(size=512, steps=200).scale_steps()) == 200
+
+
+@pytest.mark.parametrize("size", [64, 320, 512])
+@pytest.mark.parametrize("steps", [4, 6, 7, 10, 11, 99, 200, 201, 1001, 10_000])
+def test_scale_steps_sum_to_steps_and_are_positive(size, steps):
+    params = StyleParams(size=size, steps=steps)
+    per_scale = params.scale_steps()
+    assert len(per_scale) == len(params.scale_sizes())
+    assert sum(per_scale) == steps
+    assert all(n >= 1 for n in per_scale)
+    # Most of the work at the cheap, small scales.
+    assert per_scale == sorted(per_scale, reverse=True)
+
+
+def test_scale_steps_sum_to_steps_for_every_budget_that_works_today():
+    for size in (320, 512):
+        for steps in range(6, 3000):
+            assert sum(StyleParams(size=size, steps=steps).scale_steps()) == steps, (size, steps)
+
+
+@pytest.mark.parametrize(("size", "steps"), [(512, 1), (512, 2), (512, 3), (512, 5), (320, 1)])
+def test_scale_steps_never_exceed_steps(size, steps):
+    assert sum(StyleParams(size=size, steps=steps).scale_steps()) == steps
+
+
+# --- serialisation -----------------------------------------------------------------------
+
+NON_DEFAULT = StyleParams(
+    size=333,
+    steps=17,
+    content_weight=2.5,
+    style_weight=123.0,
+    tv_weight=0.01,
+    style_scale=0.5,
+    style_blend=(0.25, 0.75),
+    color="luminance",
+    content_layers=("relu3_2", "relu4_2"),
+    style_layers=("relu1_1", "relu3_1"),
+    style_layer_weights=(2.0, 1.0),
+    pooling="max",
+    optimizer="adam",
+    learning_rate=0.05,
+    init="noise",
+    multiscale=False,
+    min_scale_size=96,
+    seed=42,
+    backbone="vgg19-torchvision",
+    device="cpu",
+    precision="fp32",
+    preview_seconds=1.5,
+    preview_every=3,
+)
+
+
+def test_non_default_fixture_really_differs_in_every_field():
+    defaults = StyleParams()
+    for field in dataclasses.fields(StyleParams):
+        assert getattr(NON_DEFAULT, field.name) != getattr(defaults, field.name), field.name
+    NON_DEFAULT.validate()
+
+
+@pytest.mark.parametrize("params", [StyleParams(), NON_DEFAULT])
+def test_json_round_trip(params):
+    text = params.to_json()
+    assert json.loads(text)["size"] == params.size
+    again = StyleParams.from_json(text)
+    assert again == params
+    assert isinstance(again.style_layers, tuple) and isinstance(again.style_blend, tuple)
+
+
+def test_from_dict_fills_defaults():
+    assert StyleParams.from_dict({"size": 256}) == StyleParams(size=256)
+    assert StyleParams.from_dict({}) == StyleParams()
+
+
+def test_from_dict_rejects_unknown_keys_naming_them():
+    with pytest.raises(ValueError, match="unknown parameter") as info:
+        StyleParams.from_dict({"size": 256, "colour": "none", "zoom": 2})
+    assert "colour" in str(info.value) and "zoom" in str(info.value)
+    assert "size" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["", "{", "{'size': 1}", "not json", '{"size": 1,}'])
+def test_from_json_rejects_invalid_json(text):
+    with pytest.raises(ValueError, match="not valid JSON"):
+        StyleParams.from_json(text)
+
+
+@pytest.mark.parametrize("text", ["[]", "1", '"size"', "null"])
+def test_from_json_rejects_non_objects(text):
+    with pytest.raises(ValueError, match="JSON object"):
+        StyleParams.from_json(text)
+
+
+def test_from_json_rejects_unknown_keys():
+    with pytest.raises(ValueError, match="bogus"):
+        StyleParams.from_json('{"bogus": 1}')
+
+
+def test_presets_validate():
+    assert preset_for("cpu") == StyleParams()
+    for kind in ("cuda", "mps"):
+        gpu = preset_for(kind).validate()
+        assert gpu.size > StyleParams().size
