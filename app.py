@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -18,6 +19,7 @@ import pandas as pd
 import torch
 
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, read_params, stylize
+from style_core.devices import resolve_device
 from style_core.engine import clear_gram_cache, scale_work
 from style_core.images import load_image, save_png
 from style_core.params import (
@@ -30,6 +32,7 @@ from style_core.params import (
     STYLE_LAYERS_DEFAULT,
     preset_for,
 )
+from style_core.vgg import get_vgg19, load_caffe_state
 
 try:  # Hugging Face ZeroGPU: the GPU is attached only inside @spaces.GPU functions.
     import spaces
@@ -516,6 +519,13 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 
+def warm_up() -> None:
+    """Load the weights before the first visitor arrives (the network too, off ZeroGPU)."""
+    load_caffe_state()
+    if spaces is None:  # on ZeroGPU, CUDA may only be touched inside @spaces.GPU
+        get_vgg19(DEFAULTS.backbone, DEFAULTS.pooling, resolve_device(DEFAULTS.device))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Neural style transfer demo")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
@@ -524,6 +534,7 @@ def main() -> None:
     )
     parser.add_argument("--share", action="store_true", help="create a public share link")
     args = parser.parse_args()
+    threading.Thread(target=warm_up, daemon=True).start()
     demo.launch(
         server_name=args.host,
         server_port=args.port,

