@@ -80,6 +80,27 @@ def uploaded_image(**kwargs) -> gr.Image:
     return component
 
 
+def name_errors(component: gr.components.Component, name: str) -> None:
+    """Make Gradio's own input checks (slider range, radio choices) name the parameter."""
+    check = component.preprocess
+
+    def preprocess(payload):
+        try:
+            return check(payload)
+        except (gr.Error, ValueError, TypeError) as error:
+            if isinstance(component, gr.Slider):
+                low, high = component.minimum, component.maximum
+                message = f"{name} must be between {low:g} and {high:g}; got {payload!r}"
+            elif isinstance(component, gr.Radio):
+                choices = ", ".join(str(choice[1]) for choice in component.choices)
+                message = f"{name} must be one of {choices}; got {payload!r}"
+            else:
+                message = f"{name}: {getattr(error, 'message', error)}"
+            raise gr.Error(message, print_exception=False) from None
+
+    component.preprocess = preprocess
+
+
 def build_params(
     style_weight,
     content_weight,
@@ -306,9 +327,11 @@ def restore_settings(path):
         return [gr.update()] * len(SETTING_FIELDS)
     try:
         params = read_params(path)
-    except (OSError, ValueError) as error:
+    except OSError:
+        raise gr.Error("That file is not a PNG image.", print_exception=False) from None
+    except ValueError as error:  # our own messages: they name the field, never a path
         raise gr.Error(
-            f"Could not read settings from that file: {error}", print_exception=False
+            f"The settings in that PNG are not valid: {error}", print_exception=False
         ) from None
     if params is None:
         raise gr.Error("That PNG carries no style-transfer settings.", print_exception=False)
@@ -474,6 +497,8 @@ def build_demo() -> gr.Blocks:
             seed,
             backbone,
         ]
+        for component, name in zip(inputs, inspect.signature(stylize_job).parameters, strict=True):
+            name_errors(component, name)
         outputs = [output, status, plot, progress, download]
         job = dict(
             fn=stylize_job,

@@ -1,0 +1,190 @@
+"""The app in a real browser: upload, Run, live updates, Done, then Run again and Stop.
+
+Drives Debian's /usr/bin/chromium with Playwright (no browser download). Without it the test
+is skipped, except on CI (``CI`` set), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
+
+from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
+
+pytest_plugins = ["app_server"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 90_000  # generous: the CPU is shared with the server and the optimisation
+
+# Page-side helpers: the result image and the status line, found by what a person sees.
+PAGE_HELPERS = """
+() => {
+  const block = (label) => [...document.querySelectorAll('[data-testid="block-label"]')]
+    .find((el) => el.textContent.trim() === label)?.closest('.block');
+  window.resultSrc = () => block('Result')?.querySelector('img')?.getAttribute('src') || null;
+  window.statusText = () => [...document.querySelectorAll('[data-testid="markdown"]')]
+    .map((el) => el.innerText.trim())
+    .find((text) => /^(Pick a content|Iteration \\d+\\/\\d+|Done\\.)/.test(text)) || '';
+  // Record every result image the page shows, however briefly.
+  window.seenSrcs = [];
+  const record = () => {
+    const src = window.resultSrc();
+    if (src && window.seenSrcs[window.seenSrcs.length - 1] !== src) window.seenSrcs.push(src);
+  };
+  new MutationObserver(record).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['src'],
+  });
+  record();
+}
+"""
+
+
+def missing_browser(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required on CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        missing_browser(f"{CHROMIUM} is not installed (apt install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_browser("the playwright Python package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_server.url)
+    page.get_by_role("button", name="Run").wait_for()
+    page.evaluate(PAGE_HELPERS)
+    yield page
+    context.close()
+
+
+def block(page, label: str):
+    """The component whose label reads exactly ``label``."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    return page.locator(".block").filter(
+        has=page.locator('[data-testid="block-label"]', has_text=exact)
+    )
+
+
+def set_slider(page, label: str, value: int) -> None:
+    box = page.get_by_label(f"number input for {label}")
+    box.fill(str(value))
+    box.press("Enter")
+    assert box.input_value() == str(value)
+
+
+def status(page) -> str:
+    return page.evaluate("window.statusText()")
+
+
+def iteration(text: str) -> tuple[int, int] | None:
+    match = re.match(r"Iteration (\d+)/(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def test_run_streams_to_done_then_stop_halts_a_second_run(page, app_server, tmp_path):
+    from playwright.sync_api import expect
+
+    # Pick the two images and small settings, as a person would.
+    block(page, "Content").locator('input[type="file"]').set_input_files(CONTENT_EXAMPLE)
+    block(page, "Style").locator('input[type="file"]').set_input_files(STYLE_EXAMPLE)
+    expect(block(page, "Content").locator("img")).to_be_visible()
+    expect(block(page, "Style").locator("img")).to_be_visible()
+    set_slider(page, "Steps (iterations)", 40)
+    set_slider(page, "Output size (long side, px)", 128)
+    assert status(page).startswith("Pick a content")
+
+    # Run: the result image changes as the picture forms, then the status says Done.
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        "window.seenSrcs.length >= 2 && window.statusText().startsWith('Done.')",
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+    assert page.evaluate("window.seenSrcs.length") >= 2
+    assert re.match(r"Done\. Scale 1/1 \(128×\d+\)", status(page)), status(page)
+    download = block(page, "Full-size PNG (settings embedded)")
+    expect(download.get_by_role("link")).to_have_attribute(
+        "href", re.compile(r"/stylized-[\w-]+\.png$")
+    )
+    first_run_images = page.evaluate("window.seenSrcs.length")
+
+    # A longer second run: wait for its first new image, then press Stop.
+    set_slider(page, "Steps (iterations)", 1000)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        f"window.seenSrcs.length > {first_run_images} && "
+        "/^Iteration \\d+\\/1000/.test(window.statusText())",
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+    page.get_by_role("button", name="Stop").click()
+
+    # The status stops advancing: unchanged over a couple of seconds of polling.
+    history: list[tuple[float, str]] = []
+
+    def settled() -> bool:
+        now, text = time.monotonic(), status(page)
+        if not history or history[-1][1] != text:
+            history.append((now, text))
+        return now - history[-1][0] >= 2.0
+
+    wait_until(settled, 30, interval=0.2, what="the status to stop changing after Stop")
+    stopped = status(page)
+    assert "Done" not in stopped, stopped
+    done, total = iteration(stopped)
+    assert total == 1000 and done < total
+
+    # ... and the server really stopped working on it (no hidden run behind the page).
+    samples: list[tuple[float, float]] = []
+
+    def server_idle() -> bool:
+        now = time.monotonic()
+        samples.append((now, app_server.cpu_seconds()))
+        window = [cpu for at, cpu in samples if now - at <= 1.5]
+        return now - samples[0][0] >= 1.0 and len(window) >= 4 and window[-1] - window[0] < 0.3
+
+    wait_until(server_idle, 30, interval=0.25, what="the server to go idle after Stop")
+    assert status(page) == stopped
+
+    # The last image stays on screen.
+    last_src = page.evaluate("window.seenSrcs[window.seenSrcs.length - 1]")
+    result = block(page, "Result").locator("img")
+    expect(result).to_be_visible()
+    assert result.get_attribute("src") == last_src
+    assert result.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    shot = tmp_path / "app.png"
+    page.screenshot(path=shot, full_page=True)
+    with Image.open(shot) as picture:
+        assert picture.width >= 1280 and picture.height >= 900
