@@ -264,14 +264,14 @@ def _loss_frame(history: list[dict], params: StyleParams) -> pd.DataFrame:
         rows.append(
             {
                 "iteration": entry["iteration"],
-                "term": "style × weight",
+                "term": "style",
                 "loss": entry["style"] * params.style_weight,
             }
         )
         rows.append(
             {
                 "iteration": entry["iteration"],
-                "term": "content × weight",
+                "term": "content",
                 "loss": entry["content"] * params.content_weight,
             }
         )
@@ -464,7 +464,12 @@ def build_demo() -> gr.Blocks:
                 )
                 status = gr.Markdown("Pick a content and a style image, then press Run.")
                 plot = gr.LinePlot(
-                    x="iteration", y="loss", color="term", height=220, label="Loss (weighted)"
+                    x="iteration",
+                    y="loss",
+                    color="term",
+                    color_map={"style": "#e8590c", "content": "#1c7ed6"},
+                    height=220,
+                    label="Loss × weight: style (orange), content (blue)",
                 )
                 download = gr.File(
                     label="Full-size PNG (settings embedded)", interactive=False, height=90

@@ -51,7 +51,7 @@ def _has_emoji_font() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.jpg")
     parser.add_argument("--example", type=int, default=0, help="row of the Examples table")
     parser.add_argument("--width", type=int, default=1280, help="browser window width")
     parser.add_argument("--height", type=int, default=900, help="browser window height")
@@ -94,7 +94,8 @@ def main() -> int:
             status = page.evaluate(STATUS_JS)
             print(f"{status} (waited {time.monotonic() - started:.0f} s)", file=sys.stderr)
             page.mouse.move(0, 0)  # no hover highlight in the picture
-            page.screenshot(path=args.out, full_page=True)
+            jpeg = args.out.suffix.lower() in (".jpg", ".jpeg")
+            page.screenshot(path=args.out, full_page=True, quality=85 if jpeg else None)
         finally:
             browser.close()
     if not re.match(r"Done\.", status):
