@@ -37,7 +37,13 @@ def resolve_precision(precision: Precision, device: torch.device) -> torch.dtype
             raise ValueError("precision 'fp16' is not supported on the CPU; use 'bf16' or 'fp32'")
         return torch.float16
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        # Native bf16 only (Ampere and newer). Not fp16: the relative losses give tiny
+        # gradients that underflow in fp16 without loss scaling, and L-BFGS then stalls.
+        return (
+            torch.bfloat16
+            if torch.cuda.is_bf16_supported(including_emulation=False)
+            else torch.float32
+        )
     if device.type == "cpu" and cpu_has_fast_bf16():
         return torch.bfloat16
     return torch.float32  # MPS autocast is not reliably faster; keep fp32 there

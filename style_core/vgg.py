@@ -201,7 +201,9 @@ def load_torchvision_state(cache_dir: str | Path | None = None) -> dict[str, tor
         key=lambda k: int(k.split(".")[1]),
     )
     if len(conv_keys) != len(CONV_NAMES):
-        raise WeightsError(f"{Path(path).name} is not a VGG19 checkpoint ({len(conv_keys)} conv layers)")
+        raise WeightsError(
+            f"{Path(path).name} is not a VGG19 checkpoint ({len(conv_keys)} conv layers)"
+        )
     state: dict[str, torch.Tensor] = {}
     for name, key in zip(CONV_NAMES, conv_keys):
         state[f"{name}.weight"] = raw[key].float()
