@@ -67,9 +67,7 @@ class _Scale:
     size: tuple[int, int]
     steps: int
     content_rgb: torch.Tensor  # (1, 3, H, W) the content image at this size
-    content: (
-        torch.Tensor
-    )  # what the network compares to: content_rgb, or its grey in luminance mode
+    content: torch.Tensor  # what the content loss sees: content_rgb (grey in luminance mode)
     content_targets: dict[str, torch.Tensor]
     style_grams: dict[str, torch.Tensor]
     style_image: torch.Tensor  # (1, 3, H, W) first style at output size, for init="style"
@@ -96,53 +94,60 @@ def stylize(
     net = get_vgg19(params.backbone, params.pooling, device)
     generator = torch.Generator().manual_seed(params.seed)
     torch.manual_seed(params.seed)
-    # 3. Coarse-to-fine optimisation.
-    sizes, steps = params.scale_sizes(), params.scale_steps()
-    shapes = [fit_size(*content_image.size, long_side) for long_side in sizes]
-    work = scale_work(params, content_image.size)
-    total, done_iterations, image = sum(steps), 0, None
-    last_preview = float("-inf")
-    for index, (shape, scale_steps) in enumerate(zip(shapes, steps)):
+    # 3. Coarse-to-fine optimisation, each scale starting from the previous result.
+    shapes = [fit_size(*content_image.size, side) for side in params.scale_sizes()]
+    clock = _Clock(started, scale_work(params, content_image.size), params)
+    image = None
+    for index, (shape, steps) in enumerate(zip(shapes, params.scale_steps())):
         scale = _build_scale(
-            net, dtype, device, content_image, style_images, blend, params, shape, scale_steps
+            net, dtype, device, content_image, style_images, blend, params, shape, steps
         )
         start = _initial_image(image, scale, params, generator)
-        for losses, image in _optimise(net, dtype, start, scale, params):
-            done_iterations += 1
-            now = time.perf_counter()
-            due = now - last_preview >= params.preview_seconds or (
-                params.preview_every and done_iterations % params.preview_every == 0
-            )
-            preview = None
-            if due:
-                preview, last_preview = _finish(image, scale, params), now
-            progress = (sum(work[:index]) + work[index] * (losses["step"] / scale_steps)) / sum(
-                work
-            )
-            yield Snapshot(
-                iteration=done_iterations,
-                total=total,
-                scale=index + 1,
-                scales=len(sizes),
-                size=scale.size,
-                elapsed=now - started,
-                progress=progress,
-                losses=MappingProxyType({k: v for k, v in losses.items() if k != "step"}),
-                image=preview,
-            )
+        for step, losses, image in _optimise(net, dtype, start, scale, params):
+            yield clock.tick(index, step, scale, losses, image)
     # 4. The full-resolution result.
-    yield Snapshot(
-        iteration=done_iterations,
-        total=total,
-        scale=len(sizes),
-        scales=len(sizes),
-        size=scale.size,
-        elapsed=time.perf_counter() - started,
-        progress=1.0,
-        losses=MappingProxyType({k: v for k, v in losses.items() if k != "step"}),
-        image=_finish(image, scale, params),
-        done=True,
-    )
+    yield clock.finish(scale, losses, image)
+
+
+class _Clock:
+    """Turns optimiser steps into Snapshots: counts, progress by work done, preview throttle."""
+
+    def __init__(self, started: float, work: list[float], params: StyleParams) -> None:
+        self.started, self.work, self.params = started, work, params
+        self.total, self.done = sum(params.scale_steps()), 0
+        self.last_preview = float("-inf")
+
+    def tick(
+        self, index: int, step: int, scale: _Scale, losses: dict[str, float], image: torch.Tensor
+    ) -> Snapshot:
+        self.done += 1
+        now = time.perf_counter()
+        every = self.params.preview_every
+        preview = None
+        if now - self.last_preview >= self.params.preview_seconds or (
+            every and self.done % every == 0
+        ):
+            preview, self.last_preview = _finish(image, scale, self.params), now
+        done_work = sum(self.work[:index]) + self.work[index] * step / scale.steps
+        return self._snapshot(index + 1, scale, losses, now, done_work / sum(self.work), preview)
+
+    def finish(self, scale: _Scale, losses: dict[str, float], image: torch.Tensor) -> Snapshot:
+        final = _finish(image, scale, self.params)
+        return self._snapshot(len(self.work), scale, losses, time.perf_counter(), 1.0, final, True)
+
+    def _snapshot(self, scale_number, scale, losses, now, progress, image, done=False) -> Snapshot:
+        return Snapshot(
+            iteration=self.done,
+            total=self.total,
+            scale=scale_number,
+            scales=len(self.work),
+            size=scale.size,
+            elapsed=now - self.started,
+            progress=progress,
+            losses=MappingProxyType(dict(losses)),
+            image=image,
+            done=done,
+        )
 
 
 def scale_work(params: StyleParams, content_size: tuple[int, int]) -> list[float]:
@@ -293,7 +298,7 @@ def _initial_image(
 def _optimise(
     net: VGG19Features, dtype: torch.dtype, start: torch.Tensor, scale: _Scale, params: StyleParams
 ) -> Iterator[tuple[dict[str, float], torch.Tensor]]:
-    """One scale: yields (loss values, current image) after every iteration."""
+    """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
     layers = tuple(dict.fromkeys(params.content_layers + params.style_layers))
     layer_weights = dict(
@@ -333,7 +338,7 @@ def _optimise(
         if params.optimizer == "adam":
             with torch.no_grad():
                 image.clamp_(0, 1)
-        yield {**values, "step": step}, image
+        yield step, dict(values), image
 
 
 def _finish(image: torch.Tensor, scale: _Scale, params: StyleParams) -> Image.Image:
