@@ -93,7 +93,6 @@ def stylize(
     dtype = resolve_precision(params.precision, device)
     net = get_vgg19(params.backbone, params.pooling, device)
     generator = torch.Generator().manual_seed(params.seed)
-    torch.manual_seed(params.seed)
     # 3. Coarse-to-fine optimisation, each scale starting from the previous result.
     shapes = [fit_size(*content_image.size, side) for side in params.scale_sizes()]
     clock = _Clock(started, scale_work(params, content_image.size), params)
