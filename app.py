@@ -220,7 +220,7 @@ def _stream(content, styles, params: StyleParams):
                 _progress(snapshot),
                 download,
             )
-        _learn_speed(content, params, snapshot.elapsed)
+        _learn_speed(snapshot, params)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
     except torch.OutOfMemoryError:
@@ -302,9 +302,10 @@ def _save_result(snapshot: Snapshot, params: StyleParams) -> str:
     return str(save_png(snapshot.image, name, params))
 
 
-def _learn_speed(content, params: StyleParams, elapsed: float) -> None:
-    work = sum(scale_work(params, load_image(content).size))
-    seconds_per_work["value"] = 0.5 * seconds_per_work["value"] + 0.5 * elapsed / work
+def _learn_speed(final: Snapshot, params: StyleParams) -> None:
+    """Refine the seconds-per-work estimate from a finished run (its output has the aspect)."""
+    work = sum(scale_work(params, final.size))
+    seconds_per_work["value"] = 0.5 * seconds_per_work["value"] + 0.5 * final.elapsed / work
 
 
 def estimate(content, steps, size, multiscale) -> str:
