@@ -7,8 +7,10 @@ optional; CUDA is never touched at import).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
 import inspect
+import math
 import os
 import tempfile
 import threading
@@ -21,7 +23,7 @@ import torch
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, read_params, stylize
 from style_core.devices import resolve_device
 from style_core.engine import clear_gram_cache, scale_work
-from style_core.images import load_image, save_png
+from style_core.images import image_size, save_png
 from style_core.params import (
     BACKBONES,
     COLOR_MODES,
@@ -81,16 +83,24 @@ def uploaded_image(**kwargs) -> gr.Image:
 
 
 def name_errors(component: gr.components.Component, name: str) -> None:
-    """Make Gradio's own input checks (slider range, radio choices) name the parameter."""
+    """Check API values by type first, and make Gradio's own checks name the parameter."""
     check = component.preprocess
 
     def preprocess(payload):
+        if isinstance(component, gr.Checkbox) and not isinstance(payload, bool):
+            raise gr.Error(f"{name} must be true or false; got {payload!r}", print_exception=False)
+        is_number = isinstance(payload, (int, float)) and not isinstance(payload, bool)
+        if (
+            isinstance(component, (gr.Slider, gr.Number))
+            and payload is not None
+            and not (is_number and math.isfinite(payload))
+        ):
+            raise gr.Error(_range_message(component, name, payload), print_exception=False)
         try:
             return check(payload)
         except (gr.Error, ValueError, TypeError) as error:
-            if isinstance(component, gr.Slider):
-                low, high = component.minimum, component.maximum
-                message = f"{name} must be between {low:g} and {high:g}; got {payload!r}"
+            if isinstance(component, (gr.Slider, gr.Number)):
+                message = _range_message(component, name, payload)
             elif isinstance(component, gr.Radio):
                 choices = ", ".join(str(choice[1]) for choice in component.choices)
                 message = f"{name} must be one of {choices}; got {payload!r}"
@@ -99,6 +109,13 @@ def name_errors(component: gr.components.Component, name: str) -> None:
             raise gr.Error(message, print_exception=False) from None
 
     component.preprocess = preprocess
+
+
+def _range_message(component: gr.Slider | gr.Number, name: str, value) -> str:
+    low, high = component.minimum, component.maximum
+    whole = isinstance(component, gr.Number) and component.precision == 0
+    kind = "a whole number between" if whole else "between"
+    return f"{name} must be {kind} {low:g} and {high:g}; got {value!r}"
 
 
 def build_params(
@@ -223,12 +240,33 @@ def _stream(content, styles, params: StyleParams):
         _learn_speed(snapshot, params)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
-    except torch.OutOfMemoryError:
+    except RuntimeError as error:  # torch.OutOfMemoryError on CUDA; plain RuntimeError on CPU/MPS
+        if not _is_out_of_memory(error):
+            raise
         clear_gram_cache()
-        torch.cuda.empty_cache()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
         raise gr.Error(
             f"Out of memory at {params.size} px. Try a smaller output size.", print_exception=False
         ) from None
+    finally:
+        _return_freed_memory()
+
+
+def _is_out_of_memory(error: RuntimeError) -> bool:
+    text = str(error).lower()
+    return isinstance(error, torch.OutOfMemoryError) or any(
+        words in text for words in ("out of memory", "can't allocate memory")
+    )
+
+
+def _return_freed_memory() -> None:
+    """Hand freed heap back to the OS after a job (glibc keeps it otherwise), so a server's
+    resident memory does not ratchet up after one large upload."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc (macOS, musl): nothing to do
 
 
 if spaces is not None:  # ZeroGPU: ask for as long as the job should take, with headroom.
@@ -314,7 +352,7 @@ def estimate(content, steps, size, multiscale) -> str:
         params = StyleParams(
             steps=_as_int(steps, "steps"), size=_as_int(size, "size"), multiscale=bool(multiscale)
         ).validate()
-        content_size = load_image(content).size if content is not None else (4, 3)
+        content_size = image_size(content) if content is not None else (4, 3)
     except ValueError:
         return ""
     seconds = sum(scale_work(params, content_size)) * seconds_per_work["value"]

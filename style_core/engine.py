@@ -180,13 +180,17 @@ def _load_inputs(
         raise ValueError(
             f"style_blend has {len(params.style_blend)} weights but there are {len(styles)} style images"
         )
-    content_image = load_image(content, "content image")
+    # Decode no larger than needed (JPEG draft); resizing to exact sizes happens per scale.
+    content_image = load_image(content, "content image", max_side=params.size)
+    style_side = max(16, round(params.size * params.style_scale))
     names = (
         ["style image"]
         if len(styles) == 1
         else [f"style image {i + 1}" for i in range(len(styles))]
     )
-    style_images = [load_image(style, name) for style, name in zip(styles, names)]
+    style_images = [
+        load_image(style, name, max_side=style_side) for style, name in zip(styles, names)
+    ]
     weights = list(params.style_blend) or [1.0] * len(styles)
     blend = [w / sum(weights) for w in weights]
     return content_image, style_images, blend

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,12 @@ class ImageError(ValueError):
     """An input is not a usable image. The message is safe to show to a user."""
 
 
-def load_image(source: ImageInput, name: str = "image") -> Image.Image:
+def load_image(source: ImageInput, name: str = "image", max_side: int | None = None) -> Image.Image:
     """Any supported input -> an RGB PIL image, EXIF orientation applied.
 
-    ``name`` ("content image", "style image 2") is used in error messages.
+    ``name`` ("content image", "style image 2") is used in error messages. ``max_side`` lets a
+    JPEG decode at a reduced scale that still covers that long side (a 24 Mpx photo then
+    never sits in memory at full size); the image may still be larger than ``max_side``.
     """
     if isinstance(source, Image.Image):
         image = source
@@ -44,6 +47,10 @@ def load_image(source: ImageInput, name: str = "image") -> Image.Image:
             f"{name}: expected a file path, PIL image or numpy array, got {type(source).__name__}"
         )
     _check_pixels(image, name)
+    if max_side and image.format == "JPEG":
+        # Only photos at least 4x too large decode reduced (to >= 2x, so the final resize
+        # still downsamples well); ordinary uploads decode exactly as they are.
+        image.draft("RGB", (2 * max_side, 2 * max_side))
     try:
         return _to_rgb(ImageOps.exif_transpose(image))
     except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt pixel data
@@ -52,15 +59,28 @@ def load_image(source: ImageInput, name: str = "image") -> Image.Image:
         ) from None
 
 
+def image_size(source: str | os.PathLike) -> tuple[int, int]:
+    """(width, height) as displayed (EXIF orientation applied), from the header only."""
+    image = _open(Path(source), "image")
+    _check_pixels(image, "image")
+    width, height = image.size
+    # EXIF orientations 5-8 are quarter turns.
+    return (height, width) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (width, height)
+
+
 def _open(file: io.BytesIO | Path, name: str) -> Image.Image:
     try:
-        image = Image.open(file)  # lazy: reads only the header
+        with warnings.catch_warnings():
+            # PIL warns (to stderr) between its two bomb limits; our own, lower limit in
+            # _check_pixels refuses those images with their size in the message.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(file)  # lazy: reads only the header
+    except Image.DecompressionBombError:
+        raise ImageError(f"{name}: image is too large (over {MAX_INPUT_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image file (or an unsupported format)") from None
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageError(f"{name}: could not be read as an image ({_reason(error)})") from None
-    except Image.DecompressionBombError:
-        raise ImageError(f"{name}: image is too large (over {MAX_INPUT_PIXELS:,} pixels)") from None
     return image
 
 
