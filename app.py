@@ -521,11 +521,8 @@ def build_demo() -> gr.Blocks:
                     )
         gr.Markdown(FOOTER)
 
-        inputs = [
-            content,
-            style,
-            style2,
-            blend,
+        # The parameters a result PNG can restore; the job takes the images first.
+        settings = [
             style_weight,
             content_weight,
             steps,
@@ -541,6 +538,7 @@ def build_demo() -> gr.Blocks:
             seed,
             backbone,
         ]
+        inputs = [content, style, style2, blend, *settings]
         for component, name in zip(inputs, inspect.signature(stylize_job).parameters, strict=True):
             name_errors(component, name)
         outputs = [output, status, plot, progress, download]
@@ -564,22 +562,6 @@ def build_demo() -> gr.Blocks:
                 show_progress="hidden",
                 api_visibility="private",
             )
-        settings = [
-            style_weight,
-            content_weight,
-            steps,
-            size,
-            tv_weight,
-            style_scale,
-            color,
-            optimizer,
-            init,
-            pooling,
-            *layer_sliders,
-            multiscale,
-            seed,
-            backbone,
-        ]
         restore.upload(restore_settings, restore, settings, queue=False, api_visibility="private")
     demo.queue(max_size=QUEUE_SIZE)
     return demo
