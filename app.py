@@ -399,10 +399,20 @@ SETTING_FIELDS = (
 )
 
 
+# Example pairs, the most striking first (landscape photos also finish sooner than square).
+EXAMPLE_PAIRS = (
+    ("chelsea", "stained_glass"),
+    ("coffee", "swirls"),
+    ("rocket", "woodcut"),
+    ("astronaut", "pointillism"),
+)
+
+
 def _examples() -> list[list[str]]:
-    contents = sorted(EXAMPLES.glob("content_*.jpg"))
-    styles = sorted(EXAMPLES.glob("style_*.jpg"))
-    return [[str(c), str(s)] for c, s in zip(contents, styles)]
+    return [
+        [str(EXAMPLES / f"content_{content}.jpg"), str(EXAMPLES / f"style_{style}.jpg")]
+        for content, style in EXAMPLE_PAIRS
+    ]
 
 
 def build_demo() -> gr.Blocks:

@@ -249,3 +249,12 @@ def test_stylize_job_without_a_content_image_is_a_clear_error(images):
         next(app.stylize_job(None, images[1]))
     with pytest.raises(gr.Error, match="style image"):
         next(app.stylize_job(images[0], None))
+
+
+def test_every_example_pair_is_a_readable_image_pair():
+    from style_core import load_image
+
+    pairs = app._examples()
+    assert len(pairs) == len(app.EXAMPLE_PAIRS) >= 4
+    for content, style in pairs:
+        assert load_image(content).size[0] >= 256 and load_image(style).size[0] >= 256
