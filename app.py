@@ -297,23 +297,19 @@ def _status(snapshot: Snapshot) -> str:
 
 
 def _loss_frame(history: list[dict], params: StyleParams) -> pd.DataFrame:
-    rows = []
-    for entry in history:
-        rows.append(
-            {
-                "iteration": entry["iteration"],
-                "term": "style",
-                "loss": entry["style"] * params.style_weight,
-            }
-        )
-        rows.append(
-            {
-                "iteration": entry["iteration"],
-                "term": "content",
-                "loss": entry["content"] * params.content_weight,
-            }
-        )
-    return pd.DataFrame(rows, columns=["iteration", "term", "loss"])
+    """Weighted loss terms per iteration, on a log10 scale: the first L-BFGS step at each
+    scale spikes by 10-100x and would flatten a linear plot."""
+    weights = {"style": params.style_weight, "content": params.content_weight}
+    rows = [
+        {
+            "iteration": entry["iteration"],
+            "term": term,
+            "log10 loss": math.log10(max(entry[term] * weight, 1e-3)),  # content starts at 0
+        }
+        for entry in history
+        for term, weight in weights.items()
+    ]
+    return pd.DataFrame(rows, columns=["iteration", "term", "log10 loss"])
 
 
 def _progress(snapshot: Snapshot) -> dict:
@@ -514,11 +510,11 @@ def build_demo() -> gr.Blocks:
                 status = gr.Markdown("Pick a content and a style image, then press Run.")
                 plot = gr.LinePlot(
                     x="iteration",
-                    y="loss",
+                    y="log10 loss",
                     color="term",
                     color_map={"style": "#e8590c", "content": "#1c7ed6"},
                     height=220,
-                    label="Loss × weight: style (orange), content (blue)",
+                    label="log10(loss × weight): style (orange), content (blue)",
                 )
                 download = gr.File(
                     label="Full-size PNG (settings embedded)", interactive=False, height=90

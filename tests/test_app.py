@@ -231,6 +231,8 @@ def test_stylize_job_streams_and_ends_with_a_png_carrying_its_settings(images):
     assert isinstance(plot, pd.DataFrame)
     assert set(plot["term"]) == {"style", "content"}
     assert plot["iteration"].max() == 10
+    style = plot[plot["term"] == "style"]["log10 loss"]
+    assert style.iloc[-1] < style.iloc[0]  # the style loss fell
     params = read_params(png)
     assert params.steps == 10 and params.size == 128
     with Image.open(png) as saved:
