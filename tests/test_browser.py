@@ -112,6 +112,19 @@ def iteration(text: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def wait_for_idle_server(app_server, when: str) -> None:
+    """Wait until the server process uses (almost) no CPU over a 1.5 s window."""
+    samples: list[tuple[float, float]] = []
+
+    def server_idle() -> bool:
+        now = time.monotonic()
+        samples.append((now, app_server.cpu_seconds()))
+        window = [cpu for at, cpu in samples if now - at <= 1.5]
+        return now - samples[0][0] >= 1.0 and len(window) >= 4 and window[-1] - window[0] < 0.3
+
+    wait_until(server_idle, 30, interval=0.25, what=f"the server to go idle {when}")
+
+
 def test_run_streams_to_done_then_stop_halts_a_second_run(page, app_server, tmp_path):
     from playwright.sync_api import expect
 
@@ -166,15 +179,7 @@ def test_run_streams_to_done_then_stop_halts_a_second_run(page, app_server, tmp_
     assert total == 1000 and done < total
 
     # ... and the server really stopped working on it (no hidden run behind the page).
-    samples: list[tuple[float, float]] = []
-
-    def server_idle() -> bool:
-        now = time.monotonic()
-        samples.append((now, app_server.cpu_seconds()))
-        window = [cpu for at, cpu in samples if now - at <= 1.5]
-        return now - samples[0][0] >= 1.0 and len(window) >= 4 and window[-1] - window[0] < 0.3
-
-    wait_until(server_idle, 30, interval=0.25, what="the server to go idle after Stop")
+    wait_for_idle_server(app_server, "after Stop")
     assert status(page) == stopped
 
     # The last image stays on screen.
@@ -188,3 +193,19 @@ def test_run_streams_to_done_then_stop_halts_a_second_run(page, app_server, tmp_
     page.screenshot(path=shot, full_page=True)
     with Image.open(shot) as picture:
         assert picture.width >= 1280 and picture.height >= 900
+
+
+def test_closing_the_tab_stops_the_run(page, app_server):
+    """A visitor who closes the tab mid-run frees the server: the job is cancelled."""
+    block(page, "Content").locator('input[type="file"]').set_input_files(CONTENT_EXAMPLE)
+    block(page, "Style").locator('input[type="file"]').set_input_files(STYLE_EXAMPLE)
+    set_slider(page, "Steps (iterations)", 1000)
+    set_slider(page, "Output size (long side, px)", 256)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        "/^Iteration \\d+\\/1000/.test(window.statusText())", polling=100, timeout=TIMEOUT_MS
+    )
+    page.close()
+
+    # 1000 steps at 256 px would take minutes; idle within seconds means it was cancelled.
+    wait_for_idle_server(app_server, "after the tab closed")
