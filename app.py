@@ -51,8 +51,8 @@ MAX_UPLOAD = os.environ.get("STYLE_MAX_UPLOAD", "20mb")
 HAS_GPU = torch.cuda.is_available()
 DEFAULTS = preset_for("cuda" if HAS_GPU else "cpu")
 MAX_SIZE = 2048 if HAS_GPU else 1024
-# Seconds per (pixel x iteration), refined after every finished run. The prior was measured
-# on a 2-core AVX-512 CPU (bf16) and a T4-class GPU.
+# Seconds per (pixel x iteration), refined after every finished run. The CPU prior was
+# measured on a 2-core AVX-512 CPU (bf16); the GPU prior is a guess until the first run.
 seconds_per_work = {"value": 2.0e-8 if HAS_GPU else 3.6e-6}
 
 HEADER = """# 🎨 Neural style transfer

@@ -182,14 +182,14 @@ def _load_inputs(
         )
     # Decode no larger than needed (JPEG draft); resizing to exact sizes happens per scale.
     content_image = load_image(content, "content image", max_side=params.size)
-    style_side = max(16, round(params.size * params.style_scale))
     names = (
         ["style image"]
         if len(styles) == 1
         else [f"style image {i + 1}" for i in range(len(styles))]
     )
     style_images = [
-        load_image(style, name, max_side=style_side) for style, name in zip(styles, names)
+        load_image(style, name, max_side=_style_side(params.size, params))
+        for style, name in zip(styles, names)
     ]
     weights = list(params.style_blend) or [1.0] * len(styles)
     blend = [w / sum(weights) for w in weights]
@@ -211,7 +211,7 @@ def _build_scale(
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
     with torch.no_grad(), autocast(device, dtype):
         content_targets = {k: v.float() for k, v in net(content, params.content_layers).items()}
-    style_long_side = max(16, round(max(size) * params.style_scale))
+    style_long_side = _style_side(max(size), params)
     grams: dict[str, torch.Tensor] = {}
     first_style = None
     for style_image, weight in zip(style_images, blend):
@@ -224,6 +224,11 @@ def _build_scale(
         first_style, size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
     )
     return _Scale(size, steps, content_rgb, content, content_targets, grams, style_for_init)
+
+
+def _style_side(output_long_side: int, params: StyleParams) -> int:
+    """Long side of the style image for an output of this long side (style_scale)."""
+    return max(16, round(output_long_side * params.style_scale))
 
 
 def _prepare_style(
@@ -300,7 +305,7 @@ def _initial_image(
 
 def _optimise(
     net: VGG19Features, dtype: torch.dtype, start: torch.Tensor, scale: _Scale, params: StyleParams
-) -> Iterator[tuple[dict[str, float], torch.Tensor]]:
+) -> Iterator[tuple[int, dict[str, float], torch.Tensor]]:
     """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
     layers = tuple(dict.fromkeys(params.content_layers + params.style_layers))
