@@ -9,43 +9,20 @@ caches filled), then submits the default job (512 px) on an example pair `--runs
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from gradio_client import Client, handle_file
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from app_server import running_app  # noqa: E402 - the tests' server helper, after the path tweak
+
 CONTENT = ROOT / "examples" / "content_coffee.jpg"
 STYLE = ROOT / "examples" / "style_swirls.jpg"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the app did not start within 120 s")
 
 
 def timed_job(client: Client, **params) -> tuple[float, float, int]:
@@ -66,15 +43,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    port = free_port()
-    server = start_server(port)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with running_app() as server:
+        client = Client(server.url, verbose=False)
         timed_job(client, steps=10, size=128)  # warm-up
         results = [timed_job(client) for _ in range(args.runs)]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     firsts, finals, updates = zip(*results)
     print("| measure | median | runs |\n|---|---|---|")
     print(

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from app_latency import free_port, start_server  # same folder
+from app_latency import running_app  # same folder; starts app.py on a free port
 from gradio_client import Client, handle_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,10 +55,8 @@ def main() -> None:
     parser.add_argument("--queue-size", type=int, default=16)
     args = parser.parse_args()
     os.environ["STYLE_QUEUE_SIZE"] = str(args.queue_size)
-    port = free_port()
-    server = start_server(port)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with running_app() as server:
+        url = server.url
         with ThreadPoolExecutor(args.users) as pool:
             start = time.perf_counter()
             futures = [pool.submit(user, url, args.jobs_per_user) for _ in range(args.users)]
@@ -71,10 +69,7 @@ def main() -> None:
             if status != "completed":
                 raise RuntimeError(f"sequential job {done} failed: {message}")
             if done in (5, 50):
-                memory[done] = resident_mib(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+                memory[done] = resident_mib(server.process.pid)
     latencies = sorted(t for s, t, _ in results if s == "completed")
     refused = [m for s, _, m in results if s == "refused"]
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else 0
