@@ -20,16 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from app_server import running_app  # noqa: E402
+from app_server import CHROMIUM_ARGS, running_app  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 STATUS_JS = """() => [...document.querySelectorAll('[data-testid="markdown"]')]
   .map((el) => el.innerText.trim())
   .find((text) => /^(Pick a content|Iteration \\d+\\/\\d+|Done\\.)/.test(text)) || ''"""

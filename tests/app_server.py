@@ -27,6 +27,15 @@ EXAMPLES = REPO / "examples"
 CONTENT_EXAMPLE = EXAMPLES / "content_coffee.jpg"
 STYLE_EXAMPLE = EXAMPLES / "style_swirls.jpg"
 START_TIMEOUT = 120.0  # seconds for the server to answer (imports torch and gradio)
+# Debian's Chromium, headless, as root, on a machine with no outside network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @dataclass

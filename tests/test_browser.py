@@ -16,21 +16,13 @@ from PIL import Image
 
 pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
 
-from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
+from app_server import CHROMIUM_ARGS, CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
 
 pytest_plugins = ["app_server"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIMEOUT_MS = 90_000  # generous: the CPU is shared with the server and the optimisation
 
 # Page-side helpers: the result image and the status line, found by what a person sees.
