@@ -1,7 +1,9 @@
 """Every knob of a style-transfer run, in one frozen dataclass validated once.
 
 The CLI, the Gradio app and the Python API all build a ``StyleParams`` and call
-``validate()``; allowed values live here and feed both error messages and UI choices.
+``validate()``. Each field carries a ``Knob`` (help, label, range, widget) in its metadata;
+``KNOBS`` collects them, and the CLI flags, the app's widgets and the API parameter names are
+generated from it, so adding a knob is one field here.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import dataclasses
 import itertools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 Backbone = Literal["vgg19-caffe", "vgg19-torchvision"]
@@ -31,55 +33,200 @@ PRECISIONS: tuple[str, ...] = get_args(Precision)
 
 CONTENT_LAYERS_DEFAULT = ("relu4_2",)
 STYLE_LAYERS_DEFAULT = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-
-# Ranges (inclusive) for numeric fields: shared by validate(), the CLI and the UI sliders.
-LIMITS: dict[str, tuple[float, float]] = {
-    "size": (64, 4096),
-    "steps": (1, 10_000),
-    "content_weight": (0.0, 1e4),
-    "style_weight": (0.0, 1e6),
-    "tv_weight": (0.0, 1e4),
-    "style_scale": (0.1, 4.0),
-    "learning_rate": (1e-5, 10.0),
-    "min_scale_size": (64, 1024),
-    "preview_seconds": (0.0, 3600.0),
-    "preview_every": (0, 1_000_000),
-    "seed": (0, 2**32 - 1),
-}
 MAX_STYLES = 8
 
 
 @dataclass(frozen=True)
-class StyleParams:
-    """One style-transfer run. Defaults give a good 512 px picture in well under a minute on CPU."""
+class Knob:
+    """How one StyleParams field is described, checked and shown (CLI flag, app widget, API).
 
-    size: int = 512  # long side of the output in pixels; aspect ratio of the content is kept
-    steps: int = 160  # optimiser iterations in total, spread over the scales (most at small ones)
-    content_weight: float = (
-        1.0  # weight of the content loss (relative feature error at content layers)
+    ``widget`` says how the app shows it: "slider", "number", "radio", "checkbox", "layers"
+    (a multi-select of VGG19 layer names), "layer_weights" (one slider per default style
+    layer), or "" for knobs the app does not show.
+    """
+
+    help: str  # one line: the CLI's --help text and the app's info text
+    label: str = ""  # the app's widget label
+    limits: tuple[float, float] | None = None  # inclusive range that validate() enforces
+    ui: tuple[float, float, float] | None = None  # app slider (minimum, maximum, step)
+    choices: tuple[str, ...] = ()  # allowed values (from the field's Literal)
+    widget: str = ""
+    advanced: bool = False  # app: inside the "Advanced" accordion
+    cli: bool = True  # has a --flag on the command line
+
+
+def _knob(default: Any, **description: Any) -> Any:
+    """A dataclass field whose metadata is its Knob (tuples are immutable: plain defaults)."""
+    return field(default=default, metadata={"knob": Knob(**description)})
+
+
+@dataclass(frozen=True)
+class StyleParams:
+    """One style-transfer run. Defaults give a good 512 px picture in well under a minute on CPU.
+
+    Field order is the app's widget order and the /stylize API's parameter order (fields the
+    app shows first, in the order existing API clients pass them).
+    """
+
+    style_weight: float = _knob(
+        10.0,
+        help="style strength: weight of the style loss (relative Gram error)",
+        label="Style strength",
+        limits=(0.0, 1e6),
+        ui=(0.5, 100, 0.5),
+        widget="slider",
     )
-    style_weight: float = 10.0  # "style strength": weight of the style loss (relative Gram error)
-    tv_weight: float = 0.0  # total-variation smoothness; 0 = off
-    style_scale: float = 1.0  # style image long side relative to the output's long side
-    style_blend: tuple[float, ...] = ()  # one weight per style image; empty = equal weights
-    color: ColorMode = "none"  # colour preservation: none, luminance only, or histogram matching
-    content_layers: tuple[str, ...] = CONTENT_LAYERS_DEFAULT  # VGG19 layers for the content loss
-    style_layers: tuple[str, ...] = STYLE_LAYERS_DEFAULT  # VGG19 layers for the style loss
-    style_layer_weights: tuple[float, ...] = ()  # one weight per style layer; empty = equal
-    pooling: Pooling = "avg"  # average pooling gives smoother results (Gatys et al. 2016)
-    optimizer: Optimizer = "lbfgs"  # L-BFGS converges in far fewer iterations than Adam here
-    learning_rate: float = 0.02  # Adam only, in 0..1 pixel units; L-BFGS uses its own step size
-    init: Init = "content"  # start image: the content, uniform noise, or the (resized) style
-    multiscale: bool = (
-        True  # coarse-to-fine: optimise at 1/4, 1/2, 1 of the size, upsampling between
+    content_weight: float = _knob(
+        1.0,
+        help="weight of the content loss (relative feature error at the content layers)",
+        label="Content weight",
+        limits=(0.0, 1e4),
+        ui=(0, 10, 0.1),
+        widget="slider",
     )
-    min_scale_size: int = 128  # smallest long side used by coarse-to-fine
-    seed: int = 0  # makes a run reproducible on the same device
-    backbone: Backbone = "vgg19-caffe"  # bundled Caffe VGG19, or torchvision's (downloaded once)
-    device: DeviceName = "auto"  # auto = CUDA, then Apple MPS, then CPU
-    precision: Precision = "auto"  # network precision; auto = bf16/fp16 autocast where it is fast
-    preview_seconds: float = 0.5  # at most one preview image per this many seconds; 0 = every step
-    preview_every: int = 0  # also a preview every N iterations regardless of time; 0 = off
+    steps: int = _knob(
+        160,
+        help="optimiser iterations in total, spread over the scales (most at small ones)",
+        label="Steps (iterations)",
+        limits=(1, 10_000),
+        ui=(10, 1000, 10),
+        widget="slider",
+    )
+    size: int = _knob(
+        512,
+        help="long side of the output in pixels; the content's aspect ratio is kept",
+        label="Output size (long side, px)",
+        limits=(64, 4096),
+        ui=(128, 1024, 32),
+        widget="slider",
+    )
+    tv_weight: float = _knob(
+        0.0,
+        help="total-variation smoothness; 0 = off",
+        label="Smoothness (total variation)",
+        limits=(0.0, 1e4),
+        ui=(0, 100, 1),
+        widget="slider",
+    )
+    style_scale: float = _knob(
+        1.0,
+        help="style image long side relative to the output's long side",
+        label="Style scale (brush size)",
+        limits=(0.1, 4.0),
+        ui=(0.25, 2.0, 0.05),
+        widget="slider",
+    )
+    color: ColorMode = _knob(
+        "none",
+        help="colour preservation: none, luminance only, or histogram matching",
+        label="Preserve the content's colours",
+        choices=COLOR_MODES,
+        widget="radio",
+    )
+    optimizer: Optimizer = _knob(
+        "lbfgs",
+        help="L-BFGS converges in far fewer iterations than Adam here",
+        label="Optimiser",
+        choices=OPTIMIZERS,
+        widget="radio",
+        advanced=True,
+    )
+    init: Init = _knob(
+        "content",
+        help="start image: the content, uniform noise, or the (resized) style",
+        label="Start from",
+        choices=INITS,
+        widget="radio",
+        advanced=True,
+    )
+    pooling: Pooling = _knob(
+        "avg",
+        help="average pooling gives smoother results (Gatys et al. 2016)",
+        label="Pooling",
+        choices=POOLINGS,
+        widget="radio",
+        advanced=True,
+    )
+    style_layer_weights: tuple[float, ...] = _knob(
+        (),
+        help="one weight per style layer; empty = equal",
+        label="Style layer weight",
+        ui=(0, 5, 0.1),
+        widget="layer_weights",
+        advanced=True,
+    )
+    multiscale: bool = _knob(
+        True,
+        help="coarse-to-fine: optimise at 1/4, 1/2, 1 of the size, upsampling between",
+        label="Coarse-to-fine (faster at large sizes)",
+        widget="checkbox",
+        advanced=True,
+    )
+    seed: int = _knob(
+        0,
+        help="makes a run reproducible on the same device",
+        label="Seed",
+        limits=(0, 2**32 - 1),
+        widget="number",
+        advanced=True,
+    )
+    backbone: Backbone = _knob(
+        "vgg19-caffe",
+        help="bundled Caffe VGG19, or torchvision's (downloaded once)",
+        label="Backbone (torchvision weights download once)",
+        choices=BACKBONES,
+        widget="radio",
+        advanced=True,
+    )
+    content_layers: tuple[str, ...] = _knob(
+        CONTENT_LAYERS_DEFAULT,
+        help="VGG19 layers for the content loss",
+        label="Content layers",
+        widget="layers",
+        advanced=True,
+    )
+    style_layers: tuple[str, ...] = _knob(
+        STYLE_LAYERS_DEFAULT,
+        help="VGG19 layers for the style loss",
+        label="Style layers",
+        widget="layers",
+        advanced=True,
+    )
+    learning_rate: float = _knob(
+        0.02,
+        help="Adam only, in 0..1 pixel units; L-BFGS uses its own step size",
+        label="Learning rate (Adam only)",
+        limits=(1e-5, 10.0),
+        ui=(0.001, 0.2, 0.001),
+        widget="slider",
+        advanced=True,
+    )
+    style_blend: tuple[float, ...] = _knob(
+        (), help="one weight per style image; empty = equal weights"
+    )
+    min_scale_size: int = _knob(
+        128, help="smallest long side used by coarse-to-fine", limits=(64, 1024)
+    )
+    device: DeviceName = _knob(
+        "auto", help="auto = CUDA, then Apple MPS, then CPU", choices=DEVICES
+    )
+    precision: Precision = _knob(
+        "auto",
+        help="network precision; auto = bf16/fp16 autocast where it is fast",
+        choices=PRECISIONS,
+    )
+    preview_seconds: float = _knob(
+        0.5,
+        help="at most one preview image per this many seconds; 0 = every step",
+        limits=(0.0, 3600.0),
+        cli=False,
+    )
+    preview_every: int = _knob(
+        0,
+        help="also a preview every N iterations regardless of time; 0 = off",
+        limits=(0, 1_000_000),
+        cli=False,
+    )
 
     def validate(self) -> StyleParams:
         """Return self if every field is acceptable, else raise ValueError naming the field."""
@@ -87,18 +234,10 @@ class StyleParams:
 
         for name, (low, high) in LIMITS.items():
             _check_number(name, getattr(self, name), low, high, integer=isinstance(low, int))
-        for name, allowed in (
-            ("color", COLOR_MODES),
-            ("pooling", POOLINGS),
-            ("optimizer", OPTIMIZERS),
-            ("init", INITS),
-            ("backbone", BACKBONES),
-            ("device", DEVICES),
-            ("precision", PRECISIONS),
-        ):
+        for name, knob in KNOBS.items():
             value = getattr(self, name)
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+            if knob.choices and value not in knob.choices:
+                raise ValueError(f"{name} must be one of {', '.join(knob.choices)}; got {value!r}")
         if not isinstance(self.multiscale, bool):
             raise ValueError(f"multiscale must be true or false; got {self.multiscale!r}")
         for name in ("content_layers", "style_layers"):
@@ -163,6 +302,14 @@ class StyleParams:
         if not isinstance(data, dict):
             raise ValueError("parameters must be a JSON object")
         return cls.from_dict(data)
+
+
+# Every knob's description, in field order; the CLI, the app and validate() read it.
+KNOBS: dict[str, Knob] = {f.name: f.metadata["knob"] for f in dataclasses.fields(StyleParams)}
+# Ranges (inclusive) for numeric fields: shared by validate(), the CLI and the UI sliders.
+LIMITS: dict[str, tuple[float, float]] = {
+    name: knob.limits for name, knob in KNOBS.items() if knob.limits
+}
 
 
 def _split(total: int, fractions: list[float]) -> list[int]:

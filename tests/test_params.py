@@ -13,6 +13,7 @@ from style_core.params import (
     COLOR_MODES,
     DEVICES,
     INITS,
+    KNOBS,
     LIMITS,
     OPTIMIZERS,
     POOLINGS,
@@ -315,3 +316,27 @@ def test_presets_validate():
     for kind in ("cuda", "mps"):
         gpu = preset_for(kind).validate()
         assert gpu.size > StyleParams().size
+
+
+# --- the table of knobs ------------------------------------------------------------------
+
+
+def test_every_field_has_a_knob_with_help():
+    assert list(KNOBS) == [f.name for f in dataclasses.fields(StyleParams)]
+    for name, knob in KNOBS.items():
+        assert knob.help and "\n" not in knob.help, name
+        assert knob.label or not knob.widget, f"{name}: a widget needs a label"
+
+
+@pytest.mark.parametrize("name", [n for n, k in KNOBS.items() if k.ui and k.limits])
+def test_slider_ranges_lie_inside_the_validated_range(name):
+    low, high = LIMITS[name]
+    ui_low, ui_high, step = KNOBS[name].ui
+    assert low <= ui_low < ui_high <= high and step > 0
+    assert ui_low <= getattr(StyleParams(), name) <= ui_high
+
+
+def test_choices_are_the_literal_values():
+    assert KNOBS["color"].choices == COLOR_MODES
+    assert KNOBS["backbone"].choices == BACKBONES
+    assert all(getattr(StyleParams(), n) in k.choices for n, k in KNOBS.items() if k.choices)
