@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 
 from style_core.engine import stylize
 from style_core.images import save_png
-from style_core.params import (
-    BACKBONES,
-    COLOR_MODES,
-    DEVICES,
-    INITS,
-    OPTIMIZERS,
-    POOLINGS,
-    PRECISIONS,
-    StyleParams,
-)
+from style_core.params import KNOBS, StyleParams
 from style_core.vgg import WeightsError
 
 DEFAULTS = StyleParams()
+# Field types, resolved from the annotations (Literal aliases included).
+HINTS = typing.get_type_hints(StyleParams)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,39 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("content", help="content image")
     parser.add_argument("styles", nargs="+", metavar="style", help="style image(s)")
     parser.add_argument("-o", "--output", default="out.png", help="output PNG path")
+    for name, knob in KNOBS.items():
+        if knob.cli:
+            _add_knob(parser, name, knob.help, knob.choices)
     add = parser.add_argument
-    add("--size", type=int, default=DEFAULTS.size, help="long side of the output in pixels")
-    add("--steps", type=int, default=DEFAULTS.steps, help="iterations over all scales")
-    add("--style-weight", type=float, default=DEFAULTS.style_weight, help="style strength")
-    add("--content-weight", type=float, default=DEFAULTS.content_weight)
-    add("--tv-weight", type=float, default=DEFAULTS.tv_weight, help="smoothness")
-    add(
-        "--style-scale",
-        type=float,
-        default=DEFAULTS.style_scale,
-        help="style image size relative to the output",
-    )
-    add(
-        "--style-blend",
-        type=float,
-        nargs="+",
-        default=None,
-        metavar="W",
-        help="one weight per style image",
-    )
-    add("--color", choices=COLOR_MODES, default=DEFAULTS.color, help="colour preservation")
-    add("--content-layers", nargs="+", default=list(DEFAULTS.content_layers), metavar="LAYER")
-    add("--style-layers", nargs="+", default=list(DEFAULTS.style_layers), metavar="LAYER")
-    add("--style-layer-weights", type=float, nargs="+", default=None, metavar="W")
-    add("--pooling", choices=POOLINGS, default=DEFAULTS.pooling)
-    add("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer)
-    add("--learning-rate", type=float, default=DEFAULTS.learning_rate, help="Adam only")
-    add("--init", choices=INITS, default=DEFAULTS.init)
-    add("--no-multiscale", dest="multiscale", action="store_false", help="single scale only")
-    add("--seed", type=int, default=DEFAULTS.seed)
-    add("--backbone", choices=BACKBONES, default=DEFAULTS.backbone)
-    add("--device", choices=DEVICES, default=DEFAULTS.device)
-    add("--precision", choices=PRECISIONS, default=DEFAULTS.precision)
     add(
         "--save-every",
         type=int,
@@ -77,28 +42,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_knob(
+    parser: argparse.ArgumentParser, name: str, help: str, choices: tuple[str, ...]
+) -> None:
+    """One --flag per StyleParams field, its type read from the field's annotation."""
+    flag, default, kind = "--" + name.replace("_", "-"), getattr(DEFAULTS, name), HINTS[name]
+    if kind is bool:  # a switch that flips the default
+        action = "store_false" if default else "store_true"
+        flag = f"--no-{flag[2:]}" if default else flag
+        parser.add_argument(flag, dest=name, action=action, help=f"switch {name} off or on: {help}")
+    elif typing.get_origin(kind) is tuple:  # a list; empty default = let the engine decide
+        item = typing.get_args(kind)[0]
+        metavar = "LAYER" if item is str else "W"
+        parser.add_argument(
+            flag, type=item, nargs="+", default=list(default) or None, metavar=metavar, help=help
+        )
+    elif choices:
+        parser.add_argument(flag, choices=choices, default=default, help=help)
+    else:
+        parser.add_argument(flag, type=kind, default=default, help=help)
+
+
 def params_from_args(args: argparse.Namespace) -> StyleParams:
+    values = {}
+    for name, knob in KNOBS.items():
+        if knob.cli:
+            value = getattr(args, name)
+            is_list = typing.get_origin(HINTS[name]) is tuple
+            values[name] = tuple(value or ()) if is_list else value
     return StyleParams(
-        size=args.size,
-        steps=args.steps,
-        style_weight=args.style_weight,
-        content_weight=args.content_weight,
-        tv_weight=args.tv_weight,
-        style_scale=args.style_scale,
-        style_blend=tuple(args.style_blend or ()),
-        color=args.color,
-        content_layers=tuple(args.content_layers),
-        style_layers=tuple(args.style_layers),
-        style_layer_weights=tuple(args.style_layer_weights or ()),
-        pooling=args.pooling,
-        optimizer=args.optimizer,
-        learning_rate=args.learning_rate,
-        init=args.init,
-        multiscale=args.multiscale,
-        seed=args.seed,
-        backbone=args.backbone,
-        device=args.device,
-        precision=args.precision,
+        **values,
         preview_seconds=0.0 if args.save_every else DEFAULTS.preview_seconds,
         preview_every=args.save_every,
     ).validate()

@@ -222,3 +222,21 @@ def test_python_dash_m_error_exit_code(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith("error: steps") and result.stderr.count("\n") == 1
+
+
+def test_every_knob_marked_for_the_cli_has_a_flag():
+    from style_core.cli import build_parser
+    from style_core.params import KNOBS
+
+    text = build_parser().format_help()
+    for name, knob in KNOBS.items():
+        flag = name.replace("_", "-")
+        assert (f"--{flag} " in text or f"--no-{flag} " in text) == knob.cli, name
+
+
+def test_parsed_defaults_are_the_dataclass_defaults():
+    from style_core import StyleParams
+    from style_core.cli import build_parser, params_from_args
+
+    args = build_parser().parse_args(["c.png", "s.png"])
+    assert params_from_args(args) == StyleParams()
