@@ -1,45 +1,141 @@
 """A fixed quality yardstick for comparing runs and tools, independent of any run's settings.
 
-C = ||F(out) - F(content)|| / ||F(content)|| at relu4_2, and
-S = mean over relu1_1..relu5_1 of ||G(out) - G(style)|| / ||G(style)||,
-with G the Gram matrix normalised by C*H*W, all on the bundled Caffe VGG19 (max pooling, fp32)
-with every image resized to a 256 px long side. Lower is better for both.
+Four figures, lower is better for all:
+
+- C, content error: ||F(out) - F(content)|| / ||F(content)|| at relu4_2, 256 px.
+- S, style error: mean over relu1_1..relu5_1 of ||G(out) - G(style)|| / ||G(style)||, with G
+  the Gram matrix normalised by C*H*W, 256 px. S is close to what the engine optimises, so it
+  proves little on its own.
+- W, style distance: sliced Wasserstein-1 between the output's and the style's VGG feature
+  distributions at relu1_1..relu4_1, divided by the same distance for the content image
+  itself (content = 1, a perfect match = 0). It compares whole distributions, not their
+  second moments, and the engine never optimises it. Measured at the output's own size.
+- E, structure lost: 1 - correlation of blurred edge-magnitude maps of output and content at
+  a 64 px long side (0 = the same edges). A pixel statistic, no network involved.
+
+Everything runs on the bundled Caffe VGG19 (max pooling, fp32) on the CPU.
 """
 
 from __future__ import annotations
 
+import functools
+
 import torch
+import torch.nn.functional as F
 
 from style_core.images import ImageInput, fit_size, load_image, resize, to_tensor
 from style_core.losses import gram_matrix
 from style_core.params import CONTENT_LAYERS_DEFAULT, STYLE_LAYERS_DEFAULT
 from style_core.vgg import get_vgg19
 
-YARDSTICK_SIZE = 256
+YARDSTICK_SIZE = 256  # S and C
+W_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+W_DIRECTIONS = 64  # random unit directions per layer
+W_QUANTILES = 256  # evenly spaced quantiles compared along each direction
+W_SEED = 20261128
+E_SIZE = 64
 
 
-def _features(image: ImageInput) -> dict[str, torch.Tensor]:
+def _features(image: ImageInput, long_side: int, layers: tuple[str, ...]) -> dict:
     picture = load_image(image)
-    picture = resize(picture, fit_size(*picture.size, YARDSTICK_SIZE))
+    picture = resize(picture, fit_size(*picture.size, long_side))
     net = get_vgg19("vgg19-caffe", "max", torch.device("cpu"))
     with torch.no_grad():
-        return net(to_tensor(picture), CONTENT_LAYERS_DEFAULT + STYLE_LAYERS_DEFAULT)
+        return net(to_tensor(picture), layers)
 
 
 def content_error(output: ImageInput, content: ImageInput) -> float:
     """C: relative relu4_2 feature distance (needs both images at the same aspect ratio)."""
     layer = CONTENT_LAYERS_DEFAULT[0]
-    out, ref = _features(output)[layer], _features(content)[layer]
+    out = _features(output, YARDSTICK_SIZE, (layer,))[layer]
+    ref = _features(content, YARDSTICK_SIZE, (layer,))[layer]
     if out.shape != ref.shape:
-        out = torch.nn.functional.interpolate(out, size=ref.shape[-2:], mode="bilinear")
+        out = F.interpolate(out, size=ref.shape[-2:], mode="bilinear")
     return float((out - ref).norm() / ref.norm())
 
 
 def style_error(output: ImageInput, style: ImageInput) -> float:
     """S: mean relative Gram distance over relu1_1..relu5_1."""
-    out, ref = _features(output), _features(style)
+    out = _features(output, YARDSTICK_SIZE, STYLE_LAYERS_DEFAULT)
+    ref = _features(style, YARDSTICK_SIZE, STYLE_LAYERS_DEFAULT)
     errors = []
     for layer in STYLE_LAYERS_DEFAULT:
         out_gram, ref_gram = gram_matrix(out[layer]), gram_matrix(ref[layer])
         errors.append(float((out_gram - ref_gram).norm() / ref_gram.norm()))
     return sum(errors) / len(errors)
+
+
+@functools.cache
+def _directions(channels: int) -> torch.Tensor:
+    """(C, K) fixed random unit directions: the same for every image and every run."""
+    generator = torch.Generator().manual_seed(W_SEED + channels)
+    directions = torch.randn(channels, W_DIRECTIONS, generator=generator)
+    return directions / directions.norm(dim=0, keepdim=True)
+
+
+def _projected_quantiles(features: torch.Tensor) -> torch.Tensor:
+    """(1, C, H, W) -> (K, Q): quantiles of the features projected on each direction."""
+    channels = features.shape[1]
+    points = features[0].reshape(channels, -1)  # (C, N)
+    projected = (_directions(channels).T @ points).sort(dim=1).values  # (K, N) sorted
+    count = projected.shape[1]
+    levels = (torch.arange(W_QUANTILES) + 0.5) / W_QUANTILES
+    return projected[:, (levels * count).long().clamp_max(count - 1)]
+
+
+def _sliced_distances(a: dict, b: dict) -> list[float]:
+    return [
+        float((_projected_quantiles(a[layer]) - _projected_quantiles(b[layer])).abs().mean())
+        for layer in W_LAYERS
+    ]
+
+
+def style_distance(
+    output: ImageInput, style: ImageInput, content: ImageInput, size: int | None = None
+) -> float:
+    """W: sliced Wasserstein-1 to the style's features, relative to the content's own (= 1).
+
+    All three images are compared at ``size`` (long side; default the output's own size).
+    """
+    out_picture = load_image(output)
+    size = size or max(out_picture.size)
+    out = _features(out_picture, size, W_LAYERS)
+    ref = _features(style, size, W_LAYERS)
+    baseline = _features(content, size, W_LAYERS)
+    ratios = [
+        d / max(base, 1e-12)
+        for d, base in zip(_sliced_distances(out, ref), _sliced_distances(baseline, ref))
+    ]
+    return sum(ratios) / len(ratios)
+
+
+def _edge_map(image: ImageInput, size: tuple[int, int]) -> torch.Tensor:
+    grey = to_tensor(resize(load_image(image), size)).mean(dim=1, keepdim=True)  # (1, 1, H, W)
+    sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    kernels = torch.stack([sobel, sobel.T]).unsqueeze(1)  # (2, 1, 3, 3): d/dx, d/dy
+    gradients = F.conv2d(F.pad(grey, (1, 1, 1, 1), mode="replicate"), kernels)
+    magnitude = gradients.pow(2).sum(dim=1, keepdim=True).sqrt()
+    # A 3x3 binomial blur: edges a pixel apart at 64 px still count as the same edge.
+    blur = torch.tensor([1.0, 2.0, 1.0])
+    blur = (blur[:, None] * blur[None, :] / 16).view(1, 1, 3, 3)
+    return F.conv2d(F.pad(magnitude, (1, 1, 1, 1), mode="replicate"), blur).flatten()
+
+
+def structure_lost(output: ImageInput, content: ImageInput) -> float:
+    """E: 1 - Pearson correlation of blurred edge magnitudes of output and content at 64 px."""
+    content_picture = load_image(content)
+    size = fit_size(*content_picture.size, E_SIZE)
+    a, b = _edge_map(output, size), _edge_map(content_picture, size)
+    a, b = a - a.mean(), b - b.mean()
+    correlation = (a * b).sum() / (a.norm() * b.norm()).clamp_min(1e-12)
+    return float(1 - correlation)
+
+
+def yardstick(output: ImageInput, content: ImageInput, style: ImageInput) -> dict[str, float]:
+    """All four figures: S, C, W, E."""
+    return {
+        "S": style_error(output, style),
+        "C": content_error(output, content),
+        "W": style_distance(output, style, content),
+        "E": structure_lost(output, content),
+    }

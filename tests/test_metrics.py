@@ -1,0 +1,76 @@
+"""The quality yardstick: S, C, W and E behave as their definitions say, on real weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from style_core.metrics import (
+    content_error,
+    structure_lost,
+    style_distance,
+    style_error,
+    yardstick,
+)
+from tests.conftest import make_content, make_style
+
+
+def _noise(width: int, height: int, seed: int) -> Image.Image:
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return Image.fromarray(pixels)
+
+
+def test_identical_images_score_zero():
+    content, style = make_content(96, 72), make_style(96, 96)
+    scores = yardstick(content, content, style)
+    assert scores["C"] == pytest.approx(0.0, abs=1e-6)
+    assert scores["E"] == pytest.approx(0.0, abs=1e-6)
+    assert scores["W"] == pytest.approx(1.0, abs=1e-6)  # the content itself is the unit of W
+    assert style_error(style, style) == pytest.approx(0.0, abs=1e-6)
+    assert style_distance(style, style, content) == pytest.approx(0.0, abs=1e-6)
+
+
+def _texture(width: int, height: int, shift: int) -> Image.Image:
+    """A stationary pattern: any window of it has the same feature distribution."""
+    y, x = np.mgrid[0:height, shift : shift + width].astype(np.float32)
+    wave = 0.5 + 0.5 * np.sin(0.7 * x + 0.3 * y) * np.cos(0.4 * y)
+    image = np.stack([wave, 1 - wave, 0.5 + 0.4 * np.sin(0.9 * x)], axis=-1)
+    return Image.fromarray((image * 255).round().astype(np.uint8))
+
+
+def test_style_distance_prefers_the_style_texture_to_other_texture():
+    content, style = make_content(96, 72), _texture(96, 96, 0)
+    # Another window of the same texture is far closer in distribution than noise is.
+    same_texture = _texture(96, 72, 37)
+    assert style_distance(same_texture, style, content) < 0.5
+    assert style_distance(_noise(96, 72, 0), style, content) > style_distance(
+        same_texture, style, content
+    )
+
+
+def test_style_distance_is_deterministic_and_size_explicit():
+    content, style = make_content(96, 72), make_style(96, 96)
+    output = _noise(96, 72, 1)
+    first = style_distance(output, style, content)
+    assert style_distance(output, style, content) == first  # fixed directions, fixed seed
+    assert style_distance(output, style, content, size=64) != first  # measured at that size
+
+
+def test_structure_lost_grows_with_damage_to_the_edges():
+    content = make_content(128, 96)
+    blurred = content.filter(ImageFilter.GaussianBlur(4))
+    shifted = Image.fromarray(np.roll(np.asarray(content), 20, axis=1))
+    mild, strong = structure_lost(blurred, content), structure_lost(_noise(128, 96, 2), content)
+    assert 0.0 < mild < strong
+    assert structure_lost(shifted, content) > mild
+    # Colour changes alone keep the edges where they were.
+    inverted = Image.fromarray(255 - np.asarray(content))
+    assert structure_lost(inverted, content) < 0.05
+
+
+def test_content_error_rises_away_from_the_content():
+    content = make_content(96, 72)
+    assert content_error(content.filter(ImageFilter.GaussianBlur(1)), content) < content_error(
+        _noise(96, 72, 3), content
+    )
