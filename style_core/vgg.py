@@ -21,13 +21,13 @@ import threading
 from pathlib import Path
 
 import torch
+import torchvision
 from torch import nn
 
 from style_core.params import BACKBONES, POOLINGS, Backbone, Pooling
 
 # (block, convolutions in it): VGG19 "E" configuration.
 _BLOCKS = ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
-_CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
 
 
 def _layer_names() -> tuple[str, ...]:
@@ -58,24 +58,27 @@ class WeightsError(RuntimeError):
 
 
 class VGG19Features(nn.Module):
-    """VGG19 convolutional trunk that returns activations at named layers."""
+    """VGG19 convolutional trunk (torchvision's definition) that returns activations at named
+    layers (``relu4_2`` as in the paper rather than ``features.22``)."""
 
     def __init__(self, pooling: Pooling = "max") -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-        layers: dict[str, nn.Module] = {}
-        in_channels = 3
-        for name in LAYER_NAMES:
-            block = int(name[-3] if name.startswith(("conv", "relu")) else name[-1])
-            if name.startswith("conv"):
-                layers[name] = nn.Conv2d(in_channels, _CHANNELS[block], 3, padding=1)
-                in_channels = _CHANNELS[block]
-            elif name.startswith("relu"):
-                layers[name] = nn.ReLU(inplace=False)
-            else:  # Gatys et al. report smoother results with average pooling.
-                layers[name] = nn.MaxPool2d(2, 2) if pooling == "max" else nn.AvgPool2d(2, 2)
-        self.layers = nn.ModuleDict(layers)
+        # torchvision's VGG19, built on the meta device: its random initialisation (and the
+        # 120M-parameter classifier we drop) costs nothing; the weights are loaded later.
+        with torch.device("meta"):
+            trunk = list(torchvision.models.vgg19(weights=None).features)
+        for index, module in enumerate(trunk):
+            if isinstance(module, nn.ReLU):
+                # Not in place: a returned activation must not be overwritten by the next layer.
+                trunk[index] = nn.ReLU(inplace=False)
+            elif isinstance(module, nn.MaxPool2d) and pooling == "avg":
+                # Gatys et al. report smoother results with average pooling.
+                trunk[index] = nn.AvgPool2d(2, 2)
+        if len(trunk) != len(LAYER_NAMES):
+            raise RuntimeError(f"torchvision's VGG19 has {len(trunk)} layers, expected 37")
+        self.layers = nn.ModuleDict(zip(LAYER_NAMES, trunk)).to_empty(device="cpu")
         # Input convention, applied in forward: x_net = (x_rgb01[channel_order] * scale - mean) / std
         self.register_buffer("mean", torch.zeros(1, 3, 1, 1))
         self.register_buffer("std", torch.ones(1, 3, 1, 1))

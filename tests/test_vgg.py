@@ -243,3 +243,51 @@ def test_torchvision_weights_missing_offline_point_to_the_bundled_backbone(tmp_p
     message = str(info.value)
     assert "vgg19-caffe" in message and "offline" in message
     assert str(tmp_path) not in message
+
+
+def test_the_trunk_is_torchvisions_vgg19_with_the_pooling_swapped():
+    import torchvision
+
+    reference = list(torchvision.models.vgg19(weights=None).features)
+    for pooling, pool_type in (("max", torch.nn.MaxPool2d), ("avg", torch.nn.AvgPool2d)):
+        layers = list(VGG19Features(pooling).layers.values())
+        assert [type(m) for m in layers] == [
+            pool_type if isinstance(r, torch.nn.MaxPool2d) else type(r) for r in reference
+        ]
+        convs = [(m.in_channels, m.out_channels) for m in layers if isinstance(m, torch.nn.Conv2d)]
+        assert convs == [
+            (r.in_channels, r.out_channels) for r in reference if isinstance(r, torch.nn.Conv2d)
+        ]
+        assert not any(getattr(m, "inplace", False) for m in layers)  # returned maps stay intact
+
+
+# Mean and standard deviation of the Caffe network's activations for a fixed random image,
+# recorded with the hand-written trunk this replaced (bit-identical on the machine that moved
+# to torchvision's definition); any change to the network or its weights shows here.
+REFERENCE_STATS = {
+    ("max", "relu1_1"): (28.400131, 43.6298587),
+    ("max", "relu2_1"): (163.718087, 258.006936),
+    ("max", "relu3_1"): (202.473132, 356.426245),
+    ("max", "relu4_1"): (754.402773, 1069.31432),
+    ("max", "relu4_2"): (426.218999, 814.148301),
+    ("max", "relu5_1"): (56.4764941, 126.140676),
+    ("max", "pool5"): (2.63902568, 9.15843912),
+    ("avg", "relu2_1"): (90.022251, 154.863071),
+    ("avg", "relu3_1"): (73.2521137, 128.307896),
+    ("avg", "relu4_1"): (192.136961, 290.707441),
+    ("avg", "relu4_2"): (112.196821, 224.682164),
+    ("avg", "relu5_1"): (7.12390959, 16.4999849),
+    ("avg", "pool5"): (0.241903188, 0.879955502),
+}
+
+
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_caffe_activations_match_the_recorded_reference(pooling):
+    image = torch.rand((1, 3, 64, 48), generator=torch.Generator().manual_seed(0))
+    wanted = tuple(layer for pool, layer in REFERENCE_STATS if pool == pooling)
+    features = build_vgg19("vgg19-caffe", pooling)(image, wanted)
+    for layer in wanted:
+        mean, std = REFERENCE_STATS[pooling, layer]
+        values = features[layer].double()
+        assert values.mean().item() == pytest.approx(mean, rel=1e-5), layer
+        assert values.std().item() == pytest.approx(std, rel=1e-5), layer
