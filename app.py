@@ -1,40 +1,33 @@
 """Gradio demo for style_core: UI wiring only; every computation goes through ``stylize``.
 
 Runs unchanged on a CPU machine, a dedicated-GPU Space and a ZeroGPU Space (``spaces`` is
-optional; CUDA is never touched at import).
+optional; CUDA is never touched at import). The widgets, the /stylize API parameters and
+what a result PNG restores are all generated from ``style_core.params.KNOBS``.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
-import dataclasses
-import inspect
 import math
 import os
 import tempfile
 import threading
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pandas as pd
 import torch
+from PIL import Image
 
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, read_params, stylize
-from style_core.devices import resolve_device
 from style_core.engine import clear_gram_cache, scale_work
-from style_core.images import image_size, save_png
-from style_core.params import (
-    BACKBONES,
-    COLOR_MODES,
-    INITS,
-    LIMITS,
-    OPTIMIZERS,
-    POOLINGS,
-    STYLE_LAYERS_DEFAULT,
-    preset_for,
-)
-from style_core.vgg import get_vgg19, load_caffe_state
+from style_core.images import fit_size, image_size, load_image, save_png
+from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT, Knob, preset_for
+from style_core.vgg import LAYER_NAMES, load_caffe_state
 
 try:  # Hugging Face ZeroGPU: the GPU is attached only inside @spaces.GPU functions.
     import spaces
@@ -50,17 +43,33 @@ MAX_UPLOAD = os.environ.get("STYLE_MAX_UPLOAD", "20mb")
 # is_available() does not create a CUDA context, so this is safe at import on ZeroGPU too.
 HAS_GPU = torch.cuda.is_available()
 DEFAULTS = preset_for("cuda" if HAS_GPU else "cpu")
-MAX_SIZE = 2048 if HAS_GPU else 1024
-# Seconds per (pixel x iteration), refined after every finished run. The CPU prior was
-# measured on a 2-core AVX-512 CPU (bf16); the GPU prior is a guess until the first run.
-seconds_per_work = {"value": 2.0e-8 if HAS_GPU else 3.6e-6}
+# A GPU affords longer and larger jobs than the table's CPU slider ranges.
+MAX_STEPS = 2000 if HAS_GPU else int(KNOBS["steps"].ui[1])
+MAX_SIZE = 2048 if HAS_GPU else int(KNOBS["size"].ui[1])
+SLIDER_MAX = {"steps": MAX_STEPS, "size": MAX_SIZE}
+
+# The app's settings by API name: every knob with a widget; style_layer_weights becomes one
+# slider per default style layer (w_relu1_1 ...), the names existing API clients use.
+LAYER_WEIGHT_NAMES = {f"w_{layer}": layer for layer in STYLE_LAYERS_DEFAULT}
+SETTING_FIELDS: tuple[str, ...] = tuple(
+    api_name
+    for name, knob in KNOBS.items()
+    if knob.widget
+    for api_name in (LAYER_WEIGHT_NAMES if knob.widget == "layer_weights" else (name,))
+)
+# Not shown: they describe how a run is shown or where it runs, and the app decides those.
+APP_DECIDES = ("device", "precision", "preview_seconds", "preview_every")
 
 HEADER = """# 🎨 Neural style transfer
 Paint your photo in the style of any picture. The image is optimised live with VGG19
 (Gatys et al.): watch it form, stop it whenever you like, download the full-size PNG."""
 FOOTER = """Method: Leon A. Gatys, Alexander S. Ecker, Matthias Bethge, *Image Style Transfer Using
 Convolutional Neural Networks*, CVPR 2016. Weights: the original Caffe VGG19 (Simonyan &
-Zisserman, 2014). Every result PNG carries its settings; drop it on "Restore settings"."""
+Zisserman, 2014). Paintings: public domain, credited in `examples/README.md`. Every result
+PNG carries its settings; drop it on "Restore settings"."""
+
+
+# --- components with clear errors ---------------------------------------------------------
 
 
 def uploaded_image(**kwargs) -> gr.Image:
@@ -96,11 +105,21 @@ def name_errors(component: gr.components.Component, name: str) -> None:
             and not (is_number and math.isfinite(payload))
         ):
             raise gr.Error(_range_message(component, name, payload), print_exception=False)
+        if isinstance(component, gr.Dropdown) and not (
+            isinstance(payload, list) and all(isinstance(item, str) for item in payload)
+        ):
+            raise gr.Error(
+                f"{name} must be a list of layer names; got {payload!r}", print_exception=False
+            )
         try:
             return check(payload)
         except (gr.Error, ValueError, TypeError) as error:
             if isinstance(component, (gr.Slider, gr.Number)):
                 message = _range_message(component, name, payload)
+            elif isinstance(component, gr.Dropdown):  # the layer lists
+                known = {choice[1] for choice in component.choices}
+                unknown = ", ".join(repr(x) for x in payload if x not in known)
+                message = f"{name} has unknown layer(s) {unknown}; choose from relu1_1 ... pool5"
             elif isinstance(component, gr.Radio):
                 choices = ", ".join(str(choice[1]) for choice in component.choices)
                 message = f"{name} must be one of {choices}; got {payload!r}"
@@ -118,126 +137,94 @@ def _range_message(component: gr.Slider | gr.Number, name: str, value) -> str:
     return f"{name} must be {kind} {low:g} and {high:g}; got {value!r}"
 
 
-def build_params(
-    style_weight,
-    content_weight,
-    steps,
-    size,
-    tv_weight,
-    style_scale,
-    color,
-    blend,
-    has_second_style,
-    optimizer,
-    init,
-    pooling,
-    layer_weights,
-    multiscale,
-    seed,
-    backbone,
-) -> StyleParams:
-    """Widget values -> validated StyleParams (gr.Error on anything out of range)."""
+# --- widget values -> StyleParams ---------------------------------------------------------
+
+
+def build_params(settings: Mapping[str, Any], blend: float | None = None) -> StyleParams:
+    """Widget values by API name -> validated StyleParams (gr.Error naming the bad one).
+
+    Missing settings take the hardware preset's value; ``blend`` is the second style's share
+    (None with one style)."""
     try:
-        return StyleParams(
-            style_weight=float(style_weight),
-            content_weight=float(content_weight),
-            steps=_as_int(steps, "steps"),
-            size=_as_int(size, "size"),
-            tv_weight=float(tv_weight),
-            style_scale=float(style_scale),
-            color=color,
-            style_blend=(1.0 - float(blend), float(blend)) if has_second_style else (),
-            optimizer=optimizer,
-            init=init,
-            pooling=pooling,
-            style_layer_weights=tuple(float(w) for w in layer_weights),
-            multiscale=bool(multiscale),
-            seed=_as_int(seed, "seed"),
-            backbone=backbone,
-            device=DEFAULTS.device,
-            precision=DEFAULTS.precision,
-        ).validate()
+        values = {
+            name: _from_widget(name, settings.get(name, getattr(DEFAULTS, name)))
+            for name, knob in KNOBS.items()
+            if knob.widget and knob.widget != "layer_weights"
+        }
+        values["style_layer_weights"] = _layer_weights(settings, values["style_layers"])
+        if blend is not None:
+            values["style_blend"] = (1.0 - _number(blend, "blend"), _number(blend, "blend"))
+        return DEFAULTS.replace(**values).validate()
     except (TypeError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
 
 
-def _as_int(value, name: str) -> int:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ValueError(f"{name} must be a whole number; got {value!r}")
+def _from_widget(name: str, value: Any) -> Any:
+    """Sliders send floats and multi-selects lists; StyleParams wants ints and tuples."""
+    if type(getattr(DEFAULTS, name)) is int and not isinstance(value, bool):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int):
+            raise ValueError(f"{name} must be a whole number; got {value!r}")
+    return tuple(value) if isinstance(value, list) else value
 
 
-def stylize_job(
-    content,
-    style,
-    style2=None,
-    blend=0.5,
-    style_weight=DEFAULTS.style_weight,
-    content_weight=DEFAULTS.content_weight,
-    steps=DEFAULTS.steps,
-    size=DEFAULTS.size,
-    tv_weight=DEFAULTS.tv_weight,
-    style_scale=DEFAULTS.style_scale,
-    color=DEFAULTS.color,
-    optimizer=DEFAULTS.optimizer,
-    init=DEFAULTS.init,
-    pooling=DEFAULTS.pooling,
-    w_relu1_1=1.0,
-    w_relu2_1=1.0,
-    w_relu3_1=1.0,
-    w_relu4_1=1.0,
-    w_relu5_1=1.0,
-    multiscale=DEFAULTS.multiscale,
-    seed=DEFAULTS.seed,
-    backbone=DEFAULTS.backbone,
-):
-    """Stream (image, status, loss plot, progress JSON, PNG file) while the image forms."""
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number; got {value!r}")
+    return float(value)
+
+
+def _layer_weights(settings: Mapping[str, Any], layers: tuple[str, ...]) -> tuple[float, ...]:
+    """One weight per chosen style layer: its slider's, or 1 for a layer without a slider."""
+    sliders = {layer: api_name for api_name, layer in LAYER_WEIGHT_NAMES.items()}
+    weights = tuple(
+        _number(settings.get(sliders[layer], 1.0), sliders[layer]) if layer in sliders else 1.0
+        for layer in layers
+    )
+    return () if all(w == 1.0 for w in weights) else weights  # () = equal weights
+
+
+# --- the job --------------------------------------------------------------------------------
+
+
+def stylize_job(content, style, style2=None, blend=0.5, **settings):
+    """Stream (image, status, loss plot, progress JSON, PNG file) while the image forms.
+
+    ``settings`` are the widget values by API name (SETTING_FIELDS); missing ones take the
+    hardware preset's value."""
     if content is None:
         raise gr.Error("Add a content image (the photo to repaint).", print_exception=False)
     if style is None:
         raise gr.Error(
             "Add a style image (the picture whose style to copy).", print_exception=False
         )
-    params = build_params(
-        style_weight,
-        content_weight,
-        steps,
-        size,
-        tv_weight,
-        style_scale,
-        color,
-        blend,
-        style2 is not None,
-        optimizer,
-        init,
-        pooling,
-        (w_relu1_1, w_relu2_1, w_relu3_1, w_relu4_1, w_relu5_1),
-        multiscale,
-        seed,
-        backbone,
-    )
+    unknown = sorted(set(settings) - set(SETTING_FIELDS))
+    if unknown:
+        raise gr.Error(f"unknown parameter(s): {', '.join(unknown)}", print_exception=False)
+    params = build_params(settings, blend if style2 is not None else None)
     styles = [style] if style2 is None else [style, style2]
     yield from _stream(content, styles, params)
 
 
 def _stream(content, styles, params: StyleParams):
     history: list[dict] = []
+    # What the page showed before Run: the whole job at the speed measured so far.
+    estimate = round(predicted_seconds(params, _content_size(content)), 1)
     try:
         for snapshot in stylize(content, styles, params):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
             if snapshot.image is None:
                 continue
-            download = _save_result(snapshot, params) if snapshot.done else None
+            done = snapshot.done
             yield (
                 snapshot.image,
-                _status(snapshot),
+                _status(snapshot, params),
                 _loss_frame(history, params),
-                _progress(snapshot),
-                download,
+                _progress(snapshot, params, estimate),
+                _save_result(snapshot, params) if done else None,
             )
-        _learn_speed(snapshot, params)
+        learn_speed(params, snapshot.size, snapshot.elapsed)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
     except RuntimeError as error:  # torch.OutOfMemoryError on CUDA; plain RuntimeError on CPU/MPS
@@ -251,6 +238,18 @@ def _stream(content, styles, params: StyleParams):
         ) from None
     finally:
         _return_freed_memory()
+
+
+def before_after(content, result: Image.Image | None):
+    """(content, result) for the comparison slider, the content at the result's size (the
+    slider wants two equal images). A UI-only step after the job: the API's five outputs stay."""
+    if content is None or result is None:
+        return gr.update()
+    try:
+        before = load_image(content, max_side=max(result.size))
+    except (ImageError, ValueError, OSError):
+        return gr.update()
+    return before.resize(result.size, Image.Resampling.LANCZOS), result
 
 
 def _is_out_of_memory(error: RuntimeError) -> bool:
@@ -270,29 +269,27 @@ def _return_freed_memory() -> None:
 
 
 if spaces is not None:  # ZeroGPU: ask for as long as the job should take, with headroom.
-    _job_signature = inspect.signature(stylize_job)
 
-    def _gpu_seconds(*args, **kwargs) -> int:
-        bound = _job_signature.bind(*args, **kwargs)
-        bound.apply_defaults()
+    def _gpu_seconds(content, style, style2=None, blend=0.5, **settings) -> int:
         try:
-            steps, size = float(bound.arguments["steps"]), float(bound.arguments["size"])
-        except (TypeError, ValueError):
+            params = build_params(settings)
+        except gr.Error:
             return 30  # bad values are rejected inside the job anyway
-        return int(min(300, 20 + steps * (size / 1024) ** 2 * 0.15))
+        return int(min(300, 20 + 1.5 * predicted_seconds(params, (4, 3))))
 
     stylize_job = spaces.GPU(duration=_gpu_seconds)(stylize_job)
 
 
-def _status(snapshot: Snapshot) -> str:
+def _status(snapshot: Snapshot, params: StyleParams) -> str:
     width, height = snapshot.size
     head = "**Done.**" if snapshot.done else f"Iteration {snapshot.iteration}/{snapshot.total}"
     text = (
         f"{head} Scale {snapshot.scale}/{snapshot.scales} ({width}×{height}) · "
         f"{snapshot.elapsed:.1f} s"
     )
-    if not snapshot.done and snapshot.eta is not None:
-        text += f" · about {snapshot.eta:.0f} s left"
+    eta = eta_seconds(snapshot, params)
+    if not snapshot.done and eta is not None:
+        text += f" · about {eta:.0f} s left"
     return text
 
 
@@ -312,8 +309,9 @@ def _loss_frame(history: list[dict], params: StyleParams) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["iteration", "term", "log10 loss"])
 
 
-def _progress(snapshot: Snapshot) -> dict:
+def _progress(snapshot: Snapshot, params: StyleParams, estimate: float) -> dict:
     return {
+        "estimate": estimate,  # seconds for the whole job, predicted before it started
         "iteration": snapshot.iteration,
         "total": snapshot.total,
         "scale": snapshot.scale,
@@ -321,7 +319,7 @@ def _progress(snapshot: Snapshot) -> dict:
         "width": snapshot.size[0],
         "height": snapshot.size[1],
         "elapsed": round(snapshot.elapsed, 3),
-        "eta": snapshot.eta,
+        "eta": eta_seconds(snapshot, params),
         "done": snapshot.done,
         "losses": dict(snapshot.losses),
     }
@@ -336,30 +334,142 @@ def _save_result(snapshot: Snapshot, params: StyleParams) -> str:
     return str(save_png(snapshot.image, name, params))
 
 
-def _learn_speed(final: Snapshot, params: StyleParams) -> None:
-    """Refine the seconds-per-work estimate from a finished run (its output has the aspect)."""
-    work = sum(scale_work(params, final.size))
-    seconds_per_work["value"] = 0.5 * seconds_per_work["value"] + 0.5 * final.elapsed / work
+# --- speed: measured on this device, never assumed --------------------------------------
+
+# Cost of one iteration here: a fixed part plus a part per pixel, ``seconds = a + b x pixels``
+# (small scales cost more per pixel than large ones). Timed by warm_up() on a few real
+# iterations at two sizes, then corrected by every finished run; until then a first guess,
+# and the page says so. Job cost = a x iterations + b x engine.scale_work().
+FIRST_GUESS = {"a": 0.01, "b": 2.0e-8} if HAS_GPU else {"a": 0.05, "b": 1.0e-5}
+speed = {**FIRST_GUESS, "measured": False}
+CALIBRATION_SIZES = (128, 384)  # long sides of the timed iterations (4:3)
+# Quality level: (share of the preset's steps, seconds it should take here, largest size as
+# a share of the preset's size).
+QUALITIES = {"Draft": (0.5, 10.0, 0.75), "Balanced": (1.0, 30.0, 1.0), "Best": (1.5, 90.0, 2.0)}
+MIN_SIZE = {"Draft": 256, "Balanced": 384, "Best": 384}  # never smaller: fewer steps instead
+
+
+def calibrate(params: StyleParams, iterations: int = 3) -> dict[str, float]:
+    """Time real iterations at two sizes here; keep and return the cost model (a, b)."""
+    noise = Image.effect_noise((256, 256), 64).convert("RGB")
+    pixels, seconds = [], []
+    for long_side in CALIBRATION_SIZES:
+        size = fit_size(4, 3, long_side)
+        gradient = Image.linear_gradient("L").resize(size).convert("RGB")
+        probe = params.replace(
+            size=long_side, steps=iterations + 1, multiscale=False, preview_seconds=3600.0
+        )
+        times = [s.elapsed for s in stylize(gradient, [noise], probe) if not s.done]
+        # From the end of the first iteration: it pays for one-off set-up, not for the work.
+        seconds.append((times[-1] - times[0]) / iterations)
+        pixels.append(size[0] * size[1])
+    b = max(0.0, (seconds[1] - seconds[0]) / (pixels[1] - pixels[0]))
+    speed.update(a=max(0.0, seconds[0] - b * pixels[0]), b=b, measured=True)
+    return {"a": speed["a"], "b": speed["b"]}
+
+
+def learn_speed(params: StyleParams, size: tuple[int, int], elapsed: float) -> None:
+    """Move the cost model halfway towards a finished run's own time (set-up included)."""
+    factor = 0.5 + 0.5 * elapsed / predicted_seconds(params, size)
+    speed.update(a=speed["a"] * factor, b=speed["b"] * factor, measured=True)
+
+
+def predicted_seconds(params: StyleParams, content_size: tuple[int, int]) -> float:
+    """Seconds the job should take here, from the cost model and the engine's own work plan."""
+    return speed["a"] * sum(params.scale_steps()) + speed["b"] * sum(
+        scale_work(params, content_size)
+    )
+
+
+def eta_seconds(snapshot: Snapshot, params: StyleParams) -> float | None:
+    """Seconds left: the work left at the measured speed, or at this run's own pace once a
+    quarter is done (it then knows about a busy machine or a slow upload)."""
+    if snapshot.done:
+        return 0.0
+    if snapshot.progress >= 0.25:
+        return snapshot.eta
+    return (1 - snapshot.progress) * predicted_seconds(params, snapshot.size)
+
+
+def describe_time(params: StyleParams, content_size: tuple[int, int]) -> str:
+    seconds = max(1, round(predicted_seconds(params, content_size)))
+    where = "this GPU" if HAS_GPU else "this CPU"
+    guess = "" if speed["measured"] else " (a first guess: this machine is not timed yet)"
+    return f"⏱ about {seconds} s on {where}{guess}"
+
+
+def fit_quality(level: str, content_size: tuple[int, int]) -> tuple[int, int]:
+    """(steps, size) for a quality level: the largest size that finishes in its time here."""
+    share, target, size_share = QUALITIES[level]
+    steps = max(10, round(DEFAULTS.steps * share / 10) * 10)  # the steps slider moves by 10
+    largest = min(SLIDER_MAX["size"], int(DEFAULTS.size * size_share))
+    for size in range(largest - largest % 64, MIN_SIZE[level] - 1, -64):
+        if predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size) <= target:
+            return steps, size
+    # Even the smallest size is too slow here: keep that size, take fewer steps.
+    size = MIN_SIZE[level]
+    seconds = predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size)
+    return max(10, int(steps * target / seconds) // 10 * 10), size
+
+
+def describe_quality(level: str) -> str:
+    steps, size = fit_quality(level, (4, 3))
+    seconds = predicted_seconds(DEFAULTS.replace(steps=steps, size=size), (4, 3))
+    return f"{level}: {size} px, {steps} steps, ~{max(1, round(seconds))} s"
+
+
+# --- time and quality -----------------------------------------------------------------------
 
 
 def estimate(content, steps, size, multiscale) -> str:
-    """Run-time estimate shown before Run, from the planned work and the learned speed."""
+    """Run-time estimate shown before Run, from the planned work and the measured speed."""
     try:
-        params = StyleParams(
-            steps=_as_int(steps, "steps"), size=_as_int(size, "size"), multiscale=bool(multiscale)
-        ).validate()
-        content_size = image_size(content) if content is not None else (4, 3)
-    except ValueError:
+        params = build_params({"steps": steps, "size": size, "multiscale": multiscale})
+    except gr.Error:
         return ""
-    seconds = sum(scale_work(params, content_size)) * seconds_per_work["value"]
-    where = "this GPU" if HAS_GPU else "this CPU"
-    return f"⏱ about {max(1, round(seconds))} s on {where}"
+    return describe_time(params, _content_size(content))
 
 
-def restore_settings(path):
-    """A result PNG -> the settings it was made with (sliders and choices updated)."""
+def _content_size(content) -> tuple[int, int]:
+    try:
+        return image_size(content) if content is not None else (4, 3)
+    except (ImageError, ValueError, OSError):
+        return (4, 3)  # the job itself will say what is wrong with the file
+
+
+def quality_choices() -> list[tuple[str, str]]:
+    """(label saying what it costs here, value) for each quality level."""
+    return [(describe_quality(level), level) for level in QUALITIES]
+
+
+def apply_quality(level: str, content) -> tuple:
+    """A quality level -> steps and size sliders (sliders still override it)."""
+    if level not in QUALITIES:
+        return gr.update(), gr.update()
+    steps, size = fit_quality(level, _content_size(content))
+    return steps, size
+
+
+def on_page_load(content):
+    """Each visitor sees the current measured speed: labels, the fitted default and its time."""
+    steps, size = fit_quality("Balanced", _content_size(content))
+    return (
+        gr.update(choices=quality_choices(), value="Balanced"),
+        steps,
+        size,
+        estimate(content, steps, size, DEFAULTS.multiscale),
+    )
+
+
+# --- restoring settings from a result PNG ---------------------------------------------------
+
+
+def restore_settings(path) -> list:
+    """A result PNG -> [every setting in SETTING_FIELDS order, blend, a note on what was not
+    restored]."""
+    unchanged = [gr.update()] * (len(SETTING_FIELDS) + 1)
     if path is None:
-        return [gr.update()] * len(SETTING_FIELDS)
+        return [*unchanged, gr.update()]
     try:
         params = read_params(path)
     except OSError:
@@ -370,38 +480,74 @@ def restore_settings(path):
         ) from None
     if params is None:
         raise gr.Error("That PNG carries no style-transfer settings.", print_exception=False)
-    values = dataclasses.asdict(params)
-    weights = params.style_layer_weights or (1.0,) * len(STYLE_LAYERS_DEFAULT)
-    layer_values = dict(zip(STYLE_LAYERS_DEFAULT, weights))
-    gr.Info("Settings restored from the PNG.")
-    return [values[f] if f in values else layer_values[f] for f in SETTING_FIELDS]
+    values, missed = _restorable(params)
+    blend = gr.update()
+    if len(params.style_blend) == 2:
+        blend = params.style_blend[1] / sum(params.style_blend)
+    elif len(params.style_blend) > 2:
+        missed.append(f"style_blend {params.style_blend} (the app blends two styles at most)")
+    note = "Settings restored from the PNG."
+    if missed:
+        note += " Not restored: " + "; ".join(missed) + "."
+    return [*(values[name] for name in SETTING_FIELDS), blend, note]
 
 
-SETTING_FIELDS = (
-    "style_weight",
-    "content_weight",
-    "steps",
-    "size",
-    "tv_weight",
-    "style_scale",
-    "color",
-    "optimizer",
-    "init",
-    "pooling",
-    *STYLE_LAYERS_DEFAULT,
-    "multiscale",
-    "seed",
-    "backbone",
-)
+def _restorable(params: StyleParams) -> tuple[dict[str, Any], list[str]]:
+    """The widget value for each setting, and a line for each value the app cannot show."""
+    values: dict[str, Any] = {}
+    missed = []
+    for name, knob in KNOBS.items():
+        value = getattr(params, name)
+        if knob.widget == "layer_weights":
+            weights = dict(zip(params.style_layers, value or (1.0,) * len(params.style_layers)))
+            for api_name, layer in LAYER_WEIGHT_NAMES.items():
+                values[api_name] = weights.get(layer, 1.0)
+            missed += [
+                f"weight {w:g} on {layer} (no slider; the app uses 1)"
+                for layer, w in weights.items()
+                if layer not in STYLE_LAYERS_DEFAULT and w != 1.0
+            ]
+        elif knob.widget:
+            values[name] = _fit_widget(name, knob, value, missed)
+        elif name not in APP_DECIDES and name != "style_blend" and value != getattr(DEFAULTS, name):
+            missed.append(f"{name} = {value!r} (not adjustable in the app)")
+    return values, missed
 
 
-# Example pairs, the most striking first (landscape photos also finish sooner than square).
+def _fit_widget(name: str, knob: Knob, value: Any, missed: list[str]) -> Any:
+    """The value, clamped into the slider's range with a note when it lies outside."""
+    if knob.widget == "layers":
+        return list(value)
+    if knob.widget != "slider":
+        return value
+    low, high, _ = knob.ui
+    high = SLIDER_MAX.get(name, high)
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        missed.append(f"{name} {value:g} (outside this app's {low:g}-{high:g}; set to {clamped:g})")
+    return clamped
+
+
+# --- the page -----------------------------------------------------------------------------
+
+# Example pairs: each photo with a public-domain painting, the most striking first.
 EXAMPLE_PAIRS = (
-    ("chelsea", "stained_glass"),
-    ("coffee", "swirls"),
-    ("rocket", "woodcut"),
-    ("astronaut", "pointillism"),
+    ("chelsea", "starry_night"),
+    ("coffee", "the_scream"),
+    ("rocket", "wave"),
+    ("astronaut", "composition_vii"),
+    ("chelsea", "udnie"),
+    ("coffee", "shipwreck"),
 )
+
+
+def result_path(content: str, style: str) -> Path:
+    """Where scripts/make_example_results.py puts a pair's precomputed result."""
+    return EXAMPLES / f"result_{content}_{style}.jpg"
+
+
+# Shown before any click: the first pair's result, made in advance at the default settings.
+FIRST_RESULT = result_path(*EXAMPLE_PAIRS[0])
 
 
 def _examples() -> list[list[str]]:
@@ -411,164 +557,168 @@ def _examples() -> list[list[str]]:
     ]
 
 
+def setting_widget(name: str, knob: Knob, value: Any) -> gr.components.Component:
+    """The widget for one knob, from its table entry."""
+    label, info = knob.label, knob.help
+    if knob.widget == "slider":
+        low, high, step = knob.ui
+        high = SLIDER_MAX.get(name, high)
+        return gr.Slider(low, high, value=value, step=step, label=label, info=info)
+    if knob.widget == "radio":
+        return gr.Radio(list(knob.choices), value=value, label=label, info=info)
+    if knob.widget == "checkbox":
+        return gr.Checkbox(value=value, label=label, info=info)
+    if knob.widget == "number":
+        low, high = knob.limits
+        return gr.Number(value, precision=0, minimum=low, maximum=high, label=label, info=info)
+    if knob.widget == "layers":
+        choices = [layer for layer in LAYER_NAMES if not layer.startswith("conv")]
+        return gr.Dropdown(choices, value=list(value), multiselect=True, label=label, info=info)
+    raise ValueError(f"{name}: no widget kind {knob.widget!r}")
+
+
+def settings_widgets(advanced: bool) -> dict[str, gr.components.Component]:
+    """The main (or Advanced) settings' widgets by API name, in table order."""
+    widgets: dict[str, gr.components.Component] = {}
+    for name, knob in KNOBS.items():
+        if not knob.widget or knob.advanced != advanced:
+            continue
+        if knob.widget == "layer_weights":
+            low, high, step = knob.ui
+            for api_name, layer in LAYER_WEIGHT_NAMES.items():
+                widgets[api_name] = gr.Slider(
+                    low, high, value=1.0, step=step, label=f"{knob.label} {layer}"
+                )
+        else:
+            widgets[name] = setting_widget(name, knob, getattr(DEFAULTS, name))
+    return widgets
+
+
+def input_column() -> dict[str, Any]:
+    """Images, Run/Stop, examples, quality and every setting; returns the components."""
+    ui: dict[str, Any] = {}
+    with gr.Row():
+        sources = ["upload", "webcam", "clipboard"]
+        ui["content"] = uploaded_image(label="Content", height=260, sources=sources)
+        ui["style"] = uploaded_image(label="Style", height=260, sources=sources)
+    ui["eta"] = gr.Markdown(estimate(None, DEFAULTS.steps, DEFAULTS.size, DEFAULTS.multiscale))
+    with gr.Row():
+        ui["run"] = gr.Button("Run", variant="primary")
+        ui["stop"] = gr.Button("Stop", variant="stop")
+    ui["examples"] = gr.Examples(
+        _examples(),
+        inputs=[ui["content"], ui["style"]],
+        label="Examples: a photo and a painting (click one to run it)",
+        api_visibility="private",
+    )
+    ui["quality"] = gr.Radio(
+        quality_choices(),
+        value="Balanced",
+        label="Quality (sets steps and size; the sliders below override it)",
+    )
+    with gr.Accordion("Blend in a second style", open=False):
+        ui["style2"] = uploaded_image(label="Second style", height=200, sources=sources[::2])
+        ui["blend"] = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second style")
+    ui["settings"] = settings_widgets(advanced=False)
+    with gr.Accordion("Advanced", open=False):
+        ui["settings"] |= settings_widgets(advanced=True)
+    return ui
+
+
+def output_column() -> dict[str, Any]:
+    """Result (the first example's, precomputed, until a run), status, plot, files."""
+    ui: dict[str, Any] = {}
+    first = FIRST_RESULT if FIRST_RESULT.is_file() else None
+    ui["output"] = gr.Image(
+        value=str(first) if first else None,
+        label="Result",
+        type="pil",
+        format="webp",
+        height=420,
+        interactive=False,
+        buttons=["fullscreen"],
+    )
+    shown = " Shown: the first example, made in advance at the default settings." if first else ""
+    ui["status"] = gr.Markdown(f"Pick a content and a style image, then press Run.{shown}")
+    with gr.Accordion("Before / after", open=True):
+        first_pair = (str(EXAMPLES / f"content_{EXAMPLE_PAIRS[0][0]}.jpg"), str(first))
+        ui["compare"] = gr.ImageSlider(
+            value=first_pair if first else None,
+            label="Content | result (drag the handle)",
+            type="pil",
+            interactive=False,
+            height=360,
+        )
+    ui["plot"] = gr.LinePlot(
+        x="iteration",
+        y="log10 loss",
+        color="term",
+        color_map={"style": "#e8590c", "content": "#1c7ed6"},
+        height=220,
+        label="log10(loss × weight): style (orange), content (blue)",
+    )
+    ui["download"] = gr.File(
+        label="Full-size PNG (settings embedded)", interactive=False, height=90
+    )
+    with gr.Accordion("Progress JSON", open=False):
+        ui["progress"] = gr.JSON(label="Progress")
+    with gr.Accordion("Restore settings from a result PNG", open=False):
+        ui["restore"] = gr.File(
+            label="Result PNG", file_types=[".png"], type="filepath", height=120
+        )
+    return ui
+
+
+def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
+    """Run/Stop/examples start and cancel the job; estimate, quality and restore update widgets."""
+    settings = ui["settings"]
+    images = [ui["content"], ui["style"], ui["style2"], ui["blend"]]
+    for name, component in [
+        *zip(("content", "style", "style2", "blend"), images),
+        *settings.items(),
+    ]:
+        name_errors(component, name)
+    outputs = [ui[key] for key in ("output", "status", "plot", "progress", "download")]
+    job = dict(
+        fn=stylize_job,
+        inputs=images,
+        inputs_kwargs=settings,
+        outputs=outputs,
+        concurrency_limit=JOBS_PER_DEVICE,
+        concurrency_id="gpu",
+        show_progress="minimal",
+    )
+    run_event = ui["run"].click(**job, api_name="stylize")
+    example_event = ui["examples"].load_input_event.then(**job, api_visibility="private")
+    ui["stop"].click(None, cancels=[run_event, example_event], api_visibility="private")
+    private = dict(queue=False, show_progress="hidden", api_visibility="private")
+    for event in (run_event, example_event):
+        event.success(before_after, [ui["content"], ui["output"]], ui["compare"], **private)
+    timed = [ui["content"], settings["steps"], settings["size"], settings["multiscale"]]
+    for component in timed:
+        component.change(estimate, timed, ui["eta"], **private)
+    ui["quality"].input(
+        apply_quality,
+        [ui["quality"], ui["content"]],
+        [settings["steps"], settings["size"]],
+        **private,
+    )
+    restored = [*settings.values(), ui["blend"], ui["status"]]
+    ui["restore"].upload(restore_settings, ui["restore"], restored, **private)
+    page = [ui["quality"], settings["steps"], settings["size"], ui["eta"]]
+    demo.load(on_page_load, ui["content"], page, **private)
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Neural style transfer", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER)
         with gr.Row():
             with gr.Column(scale=1):
-                with gr.Row():
-                    content = uploaded_image(
-                        label="Content",
-                        height=260,
-                        sources=["upload", "webcam", "clipboard"],
-                    )
-                    style = uploaded_image(
-                        label="Style",
-                        height=260,
-                        sources=["upload", "webcam", "clipboard"],
-                    )
-                eta = gr.Markdown(estimate(None, DEFAULTS.steps, DEFAULTS.size, True))
-                with gr.Row():
-                    run = gr.Button("Run", variant="primary")
-                    stop = gr.Button("Stop", variant="stop")
-                examples = gr.Examples(
-                    _examples(),
-                    inputs=[content, style],
-                    label="Examples (click one to run it)",
-                    api_visibility="private",
-                )
-                with gr.Accordion("Blend in a second style", open=False):
-                    style2 = uploaded_image(
-                        label="Second style",
-                        height=200,
-                        sources=["upload", "clipboard"],
-                    )
-                    blend = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second style")
-                style_weight = gr.Slider(
-                    0.5, 100, value=DEFAULTS.style_weight, step=0.5, label="Style strength"
-                )
-                content_weight = gr.Slider(
-                    0, 10, value=DEFAULTS.content_weight, step=0.1, label="Content weight"
-                )
-                steps = gr.Slider(
-                    10,
-                    1000 if not HAS_GPU else 2000,
-                    value=DEFAULTS.steps,
-                    step=10,
-                    label="Steps (iterations)",
-                )
-                size = gr.Slider(
-                    128, MAX_SIZE, value=DEFAULTS.size, step=32, label="Output size (long side, px)"
-                )
-                tv_weight = gr.Slider(
-                    0, 100, value=DEFAULTS.tv_weight, step=1, label="Smoothness (total variation)"
-                )
-                style_scale = gr.Slider(
-                    0.25,
-                    2.0,
-                    value=DEFAULTS.style_scale,
-                    step=0.05,
-                    label="Style scale (brush size)",
-                )
-                color = gr.Radio(
-                    list(COLOR_MODES), value=DEFAULTS.color, label="Preserve the content's colours"
-                )
-                with gr.Accordion("Advanced", open=False):
-                    optimizer = gr.Radio(
-                        list(OPTIMIZERS), value=DEFAULTS.optimizer, label="Optimiser"
-                    )
-                    init = gr.Radio(list(INITS), value=DEFAULTS.init, label="Start from")
-                    pooling = gr.Radio(list(POOLINGS), value=DEFAULTS.pooling, label="Pooling")
-                    layer_sliders = [
-                        gr.Slider(0, 5, value=1.0, step=0.1, label=f"Style layer weight {name}")
-                        for name in STYLE_LAYERS_DEFAULT
-                    ]
-                    multiscale = gr.Checkbox(
-                        value=DEFAULTS.multiscale, label="Coarse-to-fine (faster at large sizes)"
-                    )
-                    seed = gr.Number(
-                        value=DEFAULTS.seed,
-                        precision=0,
-                        label="Seed",
-                        minimum=LIMITS["seed"][0],
-                        maximum=LIMITS["seed"][1],
-                    )
-                    backbone = gr.Radio(
-                        list(BACKBONES),
-                        value=DEFAULTS.backbone,
-                        label="Backbone (torchvision weights download once)",
-                    )
+                ui = input_column()
             with gr.Column(scale=1):
-                output = gr.Image(
-                    label="Result",
-                    type="pil",
-                    format="webp",
-                    height=420,
-                    interactive=False,
-                    buttons=["fullscreen"],
-                )
-                status = gr.Markdown("Pick a content and a style image, then press Run.")
-                plot = gr.LinePlot(
-                    x="iteration",
-                    y="log10 loss",
-                    color="term",
-                    color_map={"style": "#e8590c", "content": "#1c7ed6"},
-                    height=220,
-                    label="log10(loss × weight): style (orange), content (blue)",
-                )
-                download = gr.File(
-                    label="Full-size PNG (settings embedded)", interactive=False, height=90
-                )
-                with gr.Accordion("Progress JSON", open=False):
-                    progress = gr.JSON(label="Progress")
-                with gr.Accordion("Restore settings from a result PNG", open=False):
-                    restore = gr.File(
-                        label="Result PNG", file_types=[".png"], type="filepath", height=120
-                    )
+                ui |= output_column()
         gr.Markdown(FOOTER)
-
-        # The parameters a result PNG can restore; the job takes the images first.
-        settings = [
-            style_weight,
-            content_weight,
-            steps,
-            size,
-            tv_weight,
-            style_scale,
-            color,
-            optimizer,
-            init,
-            pooling,
-            *layer_sliders,
-            multiscale,
-            seed,
-            backbone,
-        ]
-        inputs = [content, style, style2, blend, *settings]
-        for component, name in zip(inputs, inspect.signature(stylize_job).parameters, strict=True):
-            name_errors(component, name)
-        outputs = [output, status, plot, progress, download]
-        job = dict(
-            fn=stylize_job,
-            inputs=inputs,
-            outputs=outputs,
-            concurrency_limit=JOBS_PER_DEVICE,
-            concurrency_id="gpu",
-            show_progress="minimal",
-        )
-        run_event = run.click(**job, api_name="stylize")
-        example_event = examples.load_input_event.then(**job, api_visibility="private")
-        stop.click(None, cancels=[run_event, example_event], api_visibility="private")
-        for trigger in (content.change, steps.change, size.change, multiscale.change):
-            trigger(
-                estimate,
-                [content, steps, size, multiscale],
-                eta,
-                queue=False,
-                show_progress="hidden",
-                api_visibility="private",
-            )
-        restore.upload(restore_settings, restore, settings, queue=False, api_visibility="private")
+        wire_events(ui, demo)
     demo.queue(max_size=QUEUE_SIZE)
     return demo
 
@@ -577,10 +727,16 @@ demo = build_demo()
 
 
 def warm_up() -> None:
-    """Load the weights before the first visitor arrives (the network too, off ZeroGPU)."""
+    """Load the weights and time a few iterations here before the first visitor arrives."""
     load_caffe_state()
     if spaces is None:  # on ZeroGPU, CUDA may only be touched inside @spaces.GPU
-        get_vgg19(DEFAULTS.backbone, DEFAULTS.pooling, resolve_device(DEFAULTS.device))
+        started = time.perf_counter()
+        cost = calibrate(DEFAULTS)
+        print(
+            f"speed: an iteration here takes {cost['a']:.3g} s + {cost['b']:.3g} s per pixel "
+            f"(timed in {time.perf_counter() - started:.1f} s); {describe_quality('Balanced')}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -591,6 +747,8 @@ def main() -> None:
     )
     parser.add_argument("--share", action="store_true", help="create a public share link")
     args = parser.parse_args()
+    # In the background: the page answers at once; pages opened after the warm-up (and every
+    # estimate after an upload) show times measured here, earlier ones say they are a guess.
     threading.Thread(target=warm_up, daemon=True).start()
     demo.launch(
         server_name=args.host,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -11,9 +12,10 @@ from PIL import Image
 
 import app
 from style_core import StyleParams, read_params, save_png
-from style_core.params import STYLE_LAYERS_DEFAULT
+from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT
 
-API_PARAMETERS = [
+# The /stylize parameters existing clients pass, in their order; new ones may only follow.
+EXISTING_CLIENT_PARAMETERS = [
     "content",
     "style",
     "style2",
@@ -39,30 +41,6 @@ API_PARAMETERS = [
 ]
 
 
-def widget_values(**changes) -> dict:
-    """build_params keyword arguments as the UI sends them by default (sliders give floats)."""
-    values = dict(
-        style_weight=10.0,
-        content_weight=1.0,
-        steps=40.0,
-        size=128.0,
-        tv_weight=0.0,
-        style_scale=1.0,
-        color="none",
-        blend=0.5,
-        has_second_style=False,
-        optimizer="lbfgs",
-        init="content",
-        pooling="avg",
-        layer_weights=(1.0, 1.0, 1.0, 1.0, 1.0),
-        multiscale=True,
-        seed=0,
-        backbone="vgg19-caffe",
-    )
-    values.update(changes)
-    return values
-
-
 @pytest.fixture
 def images(tmp_path, content_image, style_image):
     content, style = tmp_path / "content.png", tmp_path / "style.png"
@@ -84,15 +62,25 @@ def test_stylize_is_the_only_public_endpoint_with_the_documented_parameters():
     assert list(info["named_endpoints"]) == ["/stylize"]
     assert not info["unnamed_endpoints"]  # Stop, Examples, estimate and restore are UI-only
     parameters = info["named_endpoints"]["/stylize"]["parameters"]
-    assert [p["parameter_name"] for p in parameters] == API_PARAMETERS
+    names = [p["parameter_name"] for p in parameters]
+    assert names[: len(EXISTING_CLIENT_PARAMETERS)] == EXISTING_CLIENT_PARAMETERS
+    assert names == ["content", "style", "style2", "blend", *app.SETTING_FIELDS]
     # Only the two images are required; the defaults are the hardware preset's.
     required = [p["parameter_name"] for p in parameters if not p["parameter_has_default"]]
     assert required == ["content", "style"]
     defaults = {p["parameter_name"]: p["parameter_default"] for p in parameters}
-    assert defaults["steps"] == app.DEFAULTS.steps
-    assert defaults["size"] == app.DEFAULTS.size
-    assert defaults["color"] == app.DEFAULTS.color
-    assert len(info["named_endpoints"]["/stylize"]["returns"]) == 5
+    for name in ("steps", "size", "color", "learning_rate", "backbone"):
+        assert defaults[name] == getattr(app.DEFAULTS, name), name
+    assert defaults["style_layers"] == list(app.DEFAULTS.style_layers)
+    assert len(info["named_endpoints"]["/stylize"]["returns"]) == 5  # as existing clients unpack
+
+
+def test_every_knob_with_a_widget_is_a_setting():
+    for name, knob in KNOBS.items():
+        if knob.widget == "layer_weights":
+            assert {f"w_{layer}" for layer in STYLE_LAYERS_DEFAULT} <= set(app.SETTING_FIELDS)
+        else:
+            assert (name in app.SETTING_FIELDS) == bool(knob.widget), name
 
 
 # --- widgets -> StyleParams --------------------------------------------------------------
@@ -100,18 +88,20 @@ def test_stylize_is_the_only_public_endpoint_with_the_documented_parameters():
 
 def test_build_params_maps_widget_values():
     params = app.build_params(
-        **widget_values(
-            style_weight=25.0,
-            steps=30.0,
-            size=160.0,
-            color="histogram",
-            blend=0.25,
-            has_second_style=True,
-            optimizer="adam",
-            layer_weights=(1.0, 2.0, 0.5, 0.0, 1.0),
-            multiscale=False,
-            seed=7.0,
-        )
+        {
+            "style_weight": 25.0,
+            "steps": 30.0,
+            "size": 160.0,
+            "color": "histogram",
+            "optimizer": "adam",
+            "learning_rate": 0.05,
+            "w_relu2_1": 2.0,
+            "w_relu3_1": 0.5,
+            "multiscale": False,
+            "seed": 7.0,
+            "content_layers": ["relu3_2"],
+        },
+        blend=0.25,
     )
     assert isinstance(params, StyleParams)
     assert params.style_weight == 25.0
@@ -119,15 +109,23 @@ def test_build_params_maps_widget_values():
     assert params.size == 160 and isinstance(params.size, int)
     assert params.seed == 7 and isinstance(params.seed, int)
     assert params.color == "histogram"
-    assert params.optimizer == "adam"
+    assert params.optimizer == "adam" and params.learning_rate == 0.05
     assert params.style_blend == (0.75, 0.25)
-    assert params.style_layer_weights == (1.0, 2.0, 0.5, 0.0, 1.0)
+    assert params.style_layer_weights == (1.0, 2.0, 0.5, 1.0, 1.0)
+    assert params.content_layers == ("relu3_2",)
     assert params.multiscale is False
     assert params.device == app.DEFAULTS.device
 
 
-def test_build_params_ignores_the_blend_without_a_second_style():
-    assert app.build_params(**widget_values(blend=0.9)).style_blend == ()
+def test_build_params_defaults_are_the_preset():
+    assert app.build_params({}) == app.DEFAULTS
+    assert app.build_params({}).style_blend == ()  # no blend without a second style
+
+
+def test_layer_weight_sliders_follow_the_chosen_style_layers():
+    params = app.build_params({"style_layers": ["relu3_1", "relu1_2"], "w_relu3_1": 2.0})
+    assert params.style_layers == ("relu3_1", "relu1_2")
+    assert params.style_layer_weights == (2.0, 1.0)  # relu1_2 has no slider: weight 1
 
 
 @pytest.mark.parametrize(
@@ -140,12 +138,14 @@ def test_build_params_ignores_the_blend_without_a_second_style():
         ({"style_scale": 9.0}, "style_scale"),
         ({"color": "sepia"}, "color"),
         ({"seed": -1}, "seed"),
-        ({"layer_weights": (1.0, 1.0, 1.0)}, "style_layer_weights"),
+        ({"w_relu1_1": "x"}, "w_relu1_1"),
+        ({"style_layers": ["relu9_9"]}, "style_layers"),
+        ({"learning_rate": 0}, "learning_rate"),
     ],
 )
 def test_build_params_rejects_bad_values_naming_the_field(changes, field):
     with pytest.raises(gr.Error) as caught:
-        app.build_params(**widget_values(**changes))
+        app.build_params(changes)
     message = caught.value.message
     assert message.startswith(field), message
     assert "\n" not in message and "Traceback" not in message
@@ -162,35 +162,90 @@ def _seconds(text: str) -> int:
 
 def test_estimate_reads_about_n_seconds_and_grows_with_the_work(images):
     small = app.estimate(images[0], 10, 128, True)
-    large = app.estimate(images[0], 1000, 1024, True)
+    large = app.estimate(images[0], app.MAX_STEPS, app.MAX_SIZE, True)
     assert _seconds(small) >= 1
     assert _seconds(large) > _seconds(small)
     assert ("GPU" if app.HAS_GPU else "CPU") in small
-    assert app.estimate(None, 160, 512, True)  # before any content image is given
+    assert app.estimate(None, app.DEFAULTS.steps, app.DEFAULTS.size, True)  # before any upload
     assert app.estimate(images[0], 0, 128, True) == ""  # out of range: no estimate
 
 
-def test_restore_settings_returns_the_embedded_values_in_field_order(tmp_path):
-    path = tmp_path / "result.png"
-    params = StyleParams(steps=77, size=320, color="luminance")
-    save_png(Image.new("RGB", (16, 12), "orange"), path, params)
-    values = app.restore_settings(str(path))
+def test_a_finished_run_corrects_the_cost_model(monkeypatch):
+    monkeypatch.setattr(app, "speed", {"a": 0.01, "b": 1e-6, "measured": False})
+    params = StyleParams(steps=20, size=256)
+    before = app.predicted_seconds(params, (4, 3))
+    app.learn_speed(params, (256, 192), 3 * before)  # the run took three times as long
+    assert app.speed["measured"]
+    assert app.predicted_seconds(params, (4, 3)) == pytest.approx(2 * before)
+
+
+def test_quality_levels_fit_their_time_within_the_slider_ranges(monkeypatch):
+    for cost in ({"a": 0.05, "b": 3e-5}, {"a": 0.01, "b": 1e-6}, {"a": 0.001, "b": 1e-9}):
+        monkeypatch.setattr(app, "speed", {**cost, "measured": True})
+        fitted = {level: app.fit_quality(level, (4, 3)) for level in app.QUALITIES}
+        for level, (steps, size) in fitted.items():
+            assert 10 <= steps <= app.MAX_STEPS and app.MIN_SIZE[level] <= size <= app.MAX_SIZE
+            seconds = app.predicted_seconds(app.DEFAULTS.replace(steps=steps, size=size), (4, 3))
+            target = app.QUALITIES[level][1]
+            assert seconds <= target or size == app.MIN_SIZE[level], (level, seconds)
+        assert fitted["Draft"][1] <= fitted["Balanced"][1] <= fitted["Best"][1]
+        assert "Balanced" in app.describe_quality("Balanced")
+
+
+def _restored(path) -> tuple[dict, object, str]:
+    *values, blend, note = app.restore_settings(str(path))
     assert len(values) == len(app.SETTING_FIELDS)
-    restored = dict(zip(app.SETTING_FIELDS, values))
-    assert restored["steps"] == 77
+    return dict(zip(app.SETTING_FIELDS, values)), blend, note
+
+
+def test_restore_settings_returns_the_embedded_values_by_name(tmp_path):
+    path = tmp_path / "result.png"
+    params = StyleParams(steps=70, size=320, color="luminance", learning_rate=0.1)
+    save_png(Image.new("RGB", (16, 12), "orange"), path, params)
+    restored, _, note = _restored(path)
+    assert restored["steps"] == 70
     assert restored["size"] == 320
     assert restored["color"] == "luminance"
+    assert restored["learning_rate"] == 0.1
     assert restored["style_weight"] == params.style_weight
     assert restored["multiscale"] is params.multiscale
-    assert [restored[name] for name in STYLE_LAYERS_DEFAULT] == [1.0] * 5
+    assert restored["style_layers"] == list(STYLE_LAYERS_DEFAULT)
+    assert [restored[f"w_{name}"] for name in STYLE_LAYERS_DEFAULT] == [1.0] * 5
+    assert note == "Settings restored from the PNG."
 
 
-def test_restore_settings_returns_custom_layer_weights(tmp_path):
+def test_restore_settings_returns_custom_layer_weights_and_the_blend(tmp_path):
     path = tmp_path / "result.png"
     weights = (0.5, 1.0, 1.5, 2.0, 2.5)
-    save_png(Image.new("RGB", (8, 8)), path, StyleParams(style_layer_weights=weights))
-    restored = dict(zip(app.SETTING_FIELDS, app.restore_settings(str(path))))
-    assert tuple(restored[name] for name in STYLE_LAYERS_DEFAULT) == weights
+    params = StyleParams(style_layer_weights=weights, style_blend=(3.0, 1.0))
+    save_png(Image.new("RGB", (8, 8)), path, params)
+    restored, blend, _ = _restored(path)
+    assert tuple(restored[f"w_{name}"] for name in STYLE_LAYERS_DEFAULT) == weights
+    assert blend == 0.25
+
+
+def test_restore_round_trips_a_cli_png_with_other_layers(tmp_path, images):
+    from style_core.cli import main
+
+    path = tmp_path / "cli.png"
+    argv = [*images, "-o", str(path), "--size", "64", "--steps", "2", "--quiet"]
+    argv += ["--style-layers", "relu2_1", "relu4_1", "relu3_2"]
+    argv += ["--style-layer-weights", "2", "3", "4", "--content-layers", "relu3_2"]
+    argv += ["--learning-rate", "0.2", "--min-scale-size", "96"]
+    assert main(argv) == 0
+    restored, _, note = _restored(path)
+    assert restored["style_layers"] == ["relu2_1", "relu4_1", "relu3_2"]
+    assert restored["content_layers"] == ["relu3_2"]
+    assert restored["learning_rate"] == 0.2
+    assert restored["w_relu2_1"] == 2.0 and restored["w_relu4_1"] == 3.0
+    assert restored["w_relu1_1"] == 1.0  # not a style layer of that run
+    # What the app cannot show is named, not dropped silently.
+    assert "weight 4 on relu3_2" in note and "min_scale_size = 96" in note
+    assert "size 64" in note  # below the size slider: clamped, and said
+    # The restored widget values rebuild the run's settings (except what the note names).
+    params = app.build_params(restored)
+    assert params.style_layers == ("relu2_1", "relu4_1", "relu3_2")
+    assert params.style_layer_weights == (2.0, 3.0, 1.0)
 
 
 def test_restore_settings_from_a_plain_png_is_a_clear_error(tmp_path):
@@ -201,7 +256,7 @@ def test_restore_settings_from_a_plain_png_is_a_clear_error(tmp_path):
 
 
 def test_restore_settings_with_no_file_changes_nothing():
-    assert len(app.restore_settings(None)) == len(app.SETTING_FIELDS)
+    assert len(app.restore_settings(None)) == len(app.SETTING_FIELDS) + 2
 
 
 def test_restore_settings_from_a_non_image_does_not_show_the_path(tmp_path):
@@ -224,6 +279,8 @@ def test_stylize_job_streams_and_ends_with_a_png_carrying_its_settings(images):
         assert status.startswith("Iteration ")
         assert not progress["done"]
     image, status, plot, progress, png = updates[-1]
+    before, after = app.before_after(images[0], image)  # the comparison slider's pair
+    assert before.size == image.size and after is image
     assert status.startswith("**Done.**")
     assert progress["done"] is True
     assert progress["iteration"] == progress["total"] == 10
@@ -260,3 +317,14 @@ def test_every_example_pair_is_a_readable_image_pair():
     assert len(pairs) == len(app.EXAMPLE_PAIRS) >= 4
     for content, style in pairs:
         assert load_image(content).size[0] >= 256 and load_image(style).size[0] >= 256
+        assert "/style_" in style and (app.EXAMPLES / "README.md").read_text().count(
+            Path(style).name
+        ), f"{Path(style).name} is credited in examples/README.md"
+
+
+def test_the_page_opens_on_a_precomputed_result_of_the_first_example():
+    content, _style = app._examples()[0]
+    assert app.FIRST_RESULT.is_file(), "run: python scripts/make_example_results.py"
+    assert app.FIRST_RESULT.stat().st_size < 250_000  # small enough to ship
+    with Image.open(app.FIRST_RESULT) as result, Image.open(content) as photo:
+        assert result.size == photo.size  # the before/after slider pairs them as they are

@@ -23,6 +23,8 @@ pytest.register_assert_rewrite("app_server")  # before the import below: no rewr
 
 from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
 
+import app  # noqa: E402 - the app's own limits: the server runs on this same host
+
 pytest_plugins = ["app_server"]
 
 pytestmark = pytest.mark.slow
@@ -99,7 +101,7 @@ BAD_INPUTS = {
     # name: (changes to a valid request, words the message must contain)
     "no content image": ({"content": None}, ["content image"]),
     "text file as the content": ({"content": "TEXT_FILE"}, ["content image", "not an image"]),
-    "size out of range": ({"size": 100000}, ["100000", "1024"]),
+    "size out of range": ({"size": 100000}, ["100000", str(app.MAX_SIZE)]),
     "zero steps": ({"steps": 0}, ["0", "10"]),
     "unknown colour option": ({"color": "sepia"}, ["sepia", "luminance"]),
 }
@@ -186,7 +188,7 @@ def test_nan_style_weight_is_a_readable_error(client, app_server):
 
 
 def test_cancelled_job_stops_and_the_next_one_runs_at_once(client, app_server):
-    job = client.submit(**images(), steps=1000, size=512, api_name="/stylize")
+    job = client.submit(**images(), steps=app.MAX_STEPS, size=512, api_name="/stylize")
     wait_until(lambda: len(job.outputs()) >= 1, 90, what="the first intermediate result")
     cpu_at_first = app_server.cpu_seconds()
     wait_until(lambda: len(job.outputs()) >= 2, 60, what="a second intermediate result")

@@ -32,9 +32,8 @@ def test_job_is_wrapped_with_a_size_aware_duration(app_with_fake_spaces):
     small = duration("c.png", "s.png", steps=50, size=256)
     large = duration("c.png", "s.png", steps=1000, size=2048)
     assert 20 <= small < large <= 300
-    # Positional arguments, as Gradio passes them, give the same answer.
-    positional = duration("c.png", "s.png", None, 0.5, 10.0, 1.0, 50, 256)
-    assert positional == small
+    # Gradio passes the images by position and the settings by name, as above.
+    assert duration("c.png", "s.png", None, 0.5, steps=50, size=256) == small
     assert duration("c.png", "s.png", steps="lots", size=256) == 30
 
 
