@@ -275,7 +275,7 @@ if spaces is not None:  # ZeroGPU: ask for as long as the job should take, with 
             params = build_params(settings)
         except gr.Error:
             return 30  # bad values are rejected inside the job anyway
-        return int(min(300, 20 + 1.5 * predicted_seconds(params, (4, 3))))
+        return int(min(300, 20 + 2 * predicted_seconds(params, (4, 3))))
 
     stylize_job = spaces.GPU(duration=_gpu_seconds)(stylize_job)
 
@@ -340,7 +340,10 @@ def _save_result(snapshot: Snapshot, params: StyleParams) -> str:
 # (small scales cost more per pixel than large ones). Timed by warm_up() on a few real
 # iterations at two sizes, then corrected by every finished run; until then a first guess,
 # and the page says so. Job cost = a x iterations + b x engine.scale_work().
-FIRST_GUESS = {"a": 0.01, "b": 2.0e-8} if HAS_GPU else {"a": 0.05, "b": 1.0e-5}
+# The guesses are a T4 (the Space's suggested hardware) and a slow 2-core CPU: on ZeroGPU the
+# job may run in another process (what it learns can stay there), so the duration request
+# can rest on the guess alone.
+FIRST_GUESS = {"a": 0.02, "b": 2.0e-7} if HAS_GPU else {"a": 0.05, "b": 1.0e-5}
 speed = {**FIRST_GUESS, "measured": False}
 CALIBRATION_SIZES = (128, 384)  # long sides of the timed iterations (4:3)
 # Quality level: (share of the preset's steps, seconds it should take here, largest size as
