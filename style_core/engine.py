@@ -98,8 +98,9 @@ def stylize(
     clock = _Clock(started, scale_work(params, content_image.size), params)
     image = None
     for index, (shape, steps) in enumerate(zip(shapes, params.scale_steps())):
+        final = index == len(shapes) - 1
         scale = _build_scale(
-            net, dtype, device, content_image, style_images, blend, params, shape, steps
+            net, dtype, device, content_image, style_images, blend, params, shape, steps, final
         )
         start = _initial_image(image, scale, params, generator)
         for step, losses, image in _optimise(net, dtype, start, scale, params):
@@ -206,24 +207,41 @@ def _build_scale(
     params: StyleParams,
     size: tuple[int, int],
     steps: int,
+    final: bool,
 ) -> _Scale:
     content_rgb = to_tensor(resize(content_image, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
     with torch.no_grad(), autocast(device, dtype):
         content_targets = {k: v.float() for k, v in net(content, params.content_layers).items()}
     style_long_side = _style_side(max(size), params)
-    grams: dict[str, torch.Tensor] = {}
-    first_style = None
-    for style_image, weight in zip(style_images, blend):
-        style = _prepare_style(style_image, content, style_long_side, params, device)
-        if first_style is None:
-            first_style = style
-        for name, gram in _style_grams(net, dtype, style, params).items():
-            grams[name] = grams.get(name, 0) + weight * gram
+    styles = [
+        _prepare_style(image, content, style_long_side, params, device) for image in style_images
+    ]
+    per_style = [_style_grams(net, dtype, style, params) for style in styles]
+    layers = [
+        name
+        for name in params.style_layers
+        if final or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
+    ] or params.style_layers[:1]  # a tiny coarse scale still gets the shallowest layer
+    grams = {name: sum(w * g[name] for g, w in zip(per_style, blend)) for name in layers}
     style_for_init = F.interpolate(
-        first_style, size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
+        styles[0], size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
     )
     return _Scale(size, steps, content_rgb, content, content_targets, grams, style_for_init)
+
+
+def _describes_texture(layer: str, gram: torch.Tensor, style: torch.Tensor) -> bool:
+    """Whether this Gram matrix describes the style's texture at a coarse scale.
+
+    A Gram matrix averaged over fewer positions than it has channels is rank-deficient: it
+    pins down the painting's few large shapes (the moon, one swirl) rather than its
+    brushwork, and matching it at a coarse scale pastes those shapes into the picture, where
+    the finer scales keep them. So coarse scales use a layer only where the style image has
+    at least as many positions as channels; the final scale uses every layer, as Gatys et al.
+    """
+    height, width = style.shape[-2:]
+    poolings = int(layer[4]) if layer.startswith("pool") else int(layer[4]) - 1
+    return (height >> poolings) * (width >> poolings) >= gram.shape[-1]
 
 
 def _style_side(output_long_side: int, params: StyleParams) -> int:
@@ -308,10 +326,14 @@ def _optimise(
 ) -> Iterator[tuple[int, dict[str, float], torch.Tensor]]:
     """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
-    layers = tuple(dict.fromkeys(params.content_layers + params.style_layers))
-    layer_weights = dict(
-        zip(params.style_layers, params.style_layer_weights or [1.0] * len(params.style_layers))
-    )
+    # Coarse scales may use fewer style layers (_texture_layers); weights renormalise over them.
+    layers = tuple(dict.fromkeys(params.content_layers + tuple(scale.style_grams)))
+    all_weights = params.style_layer_weights or [1.0] * len(params.style_layers)
+    layer_weights = {
+        name: weight
+        for name, weight in zip(params.style_layers, all_weights)
+        if name in scale.style_grams
+    }
     if params.optimizer == "lbfgs":
         # max_iter=1: one function evaluation per step so every iteration can be reported.
         # Tolerances 0: a fixed budget, never a silent early stop.

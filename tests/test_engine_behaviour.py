@@ -86,6 +86,41 @@ def test_two_scale_run_yields_snapshots_in_order(content_image, style_image):
     assert [s.done for s in snapshots].count(True) == 1
 
 
+def test_coarse_scales_use_only_the_layers_that_describe_texture(monkeypatch, content_image):
+    """Deep Gram matrices of a small style image pin down its layout, so coarse scales drop them.
+
+    The style is 160 px at the 160 px coarse scale: relu4_1 (20x20 = 400 positions, 512
+    channels) and relu5_1 (10x10) are rank-deficient there; relu3_1 (40x40, 256) is not.
+    """
+    seen = []
+    real = engine.style_loss
+
+    def recording(features, grams, weights):
+        seen.append((tuple(grams), sum(weights.values())))
+        return real(features, grams, weights)
+
+    monkeypatch.setattr(engine, "style_loss", recording)
+    params = StyleParams(size=320, steps=4, preview_seconds=0.0)
+    assert params.scale_sizes() == [160, 320]
+    list(stylize(content_image, make_style(64, 64), params))
+    coarse = [layers for layers, _ in seen[: params.scale_steps()[0]]]
+    fine = [layers for layers, _ in seen[params.scale_steps()[0] :]]
+    assert set(coarse) == {("relu1_1", "relu2_1", "relu3_1")}
+    assert set(fine) == {params.style_layers}  # the final scale: every layer, as Gatys et al.
+    assert {total for _, total in seen} == {3.0, 5.0}  # layer weights cover the layers used
+
+
+def test_a_tiny_coarse_scale_keeps_the_shallowest_style_layer(monkeypatch, content_image):
+    seen = []
+    real = engine.style_loss
+    monkeypatch.setattr(
+        engine, "style_loss", lambda f, g, w: seen.append(tuple(g)) or real(f, g, w)
+    )
+    params = StyleParams(size=320, steps=2, style_scale=0.1, style_layers=("relu5_1",))
+    list(stylize(content_image, make_style(64, 64), params))
+    assert seen == [("relu5_1",), ("relu5_1",)]
+
+
 def test_closing_the_generator_stops_the_work(monkeypatch, content_image, style_image):
     calls = []
     real = engine.content_loss
