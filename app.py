@@ -409,10 +409,12 @@ def fit_quality(level: str, content_size: tuple[int, int]) -> tuple[int, int]:
     for size in range(largest - largest % 64, MIN_SIZE[level] - 1, -64):
         if predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size) <= target:
             return steps, size
-    # Even the smallest size is too slow here: keep that size, take fewer steps.
+    # Even the smallest size is too slow here: keep that size and take fewer steps, but no
+    # fewer than half (below that the picture is not worth the wait; the time shown says so).
     size = MIN_SIZE[level]
     seconds = predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size)
-    return max(10, int(steps * target / seconds) // 10 * 10), size
+    fewer = int(steps * target / seconds) // 10 * 10
+    return max(10, steps // 20 * 10, fewer), size
 
 
 def describe_quality(level: str) -> str:
