@@ -2,8 +2,8 @@
 
     python scripts/screenshot.py --out docs/screenshot.png
 
-Starts ``app.py`` on a free port, drives Debian's /usr/bin/chromium with Playwright, clicks an
-example in the Examples table (which starts a run with the default settings; Run is pressed
+Starts ``app.py`` on a free port, waits for its warm-up (speed timed), drives Debian's
+/usr/bin/chromium with Playwright, clicks an example in the Examples table (which starts a run with the default settings; Run is pressed
 only if the click did not start one), waits until the status says Done and saves a full-page
 screenshot.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from app_server import CHROMIUM_ARGS, running_app  # noqa: E402
+from app_server import CHROMIUM_ARGS, running_app, wait_until  # noqa: E402
 
 STATUS_JS = """() => [...document.querySelectorAll('[data-testid="markdown"]')]
   .map((el) => el.innerText.trim())
@@ -66,8 +66,11 @@ def main() -> int:
         try:
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
             page.set_default_timeout(timeout_ms)
+            # As a visitor after the warm-up: times measured here, the Balanced job fitted.
+            wait_until(lambda: "speed:" in server.log_tail(), 600, interval=0.5, what="warm-up")
             page.goto(server.url)
             page.get_by_role("button", name="Run").wait_for()
+            page.get_by_text(re.compile(r"⏱ about \d+ s on this (CPU|GPU)$")).wait_for()
 
             cell = page.locator(f'[data-testid="dataset-cell-{args.example}-0"]')
             cell.click()
