@@ -404,7 +404,7 @@ def describe_time(params: StyleParams, content_size: tuple[int, int]) -> str:
 def fit_quality(level: str, content_size: tuple[int, int]) -> tuple[int, int]:
     """(steps, size) for a quality level: the largest size that finishes in its time here."""
     share, target, size_share = QUALITIES[level]
-    steps = max(10, round(DEFAULTS.steps * share / 10) * 10)  # the steps slider moves by 10
+    steps = max(10, round(DEFAULTS.steps * share))
     largest = min(SLIDER_MAX["size"], int(DEFAULTS.size * size_share))
     for size in range(largest - largest % 64, MIN_SIZE[level] - 1, -64):
         if predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size) <= target:
@@ -413,8 +413,7 @@ def fit_quality(level: str, content_size: tuple[int, int]) -> tuple[int, int]:
     # fewer than half (below that the picture is not worth the wait; the time shown says so).
     size = MIN_SIZE[level]
     seconds = predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size)
-    fewer = int(steps * target / seconds) // 10 * 10
-    return max(10, steps // 20 * 10, fewer), size
+    return max(10, steps // 2, int(steps * target / seconds)), size
 
 
 def describe_quality(level: str) -> str:

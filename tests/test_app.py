@@ -188,8 +188,8 @@ def test_quality_levels_fit_their_time_within_the_slider_ranges(monkeypatch):
             seconds = app.predicted_seconds(app.DEFAULTS.replace(steps=steps, size=size), (4, 3))
             target = app.QUALITIES[level][1]
             assert seconds <= target or size == app.MIN_SIZE[level], (level, seconds)
-            preset_steps = round(app.DEFAULTS.steps * app.QUALITIES[level][0] / 10) * 10
-            assert steps >= preset_steps // 2  # fewer steps only down to half
+            level_steps = round(app.DEFAULTS.steps * app.QUALITIES[level][0])
+            assert steps >= level_steps // 2  # fewer steps only down to half
         assert fitted["Draft"][1] <= fitted["Balanced"][1] <= fitted["Best"][1]
         assert "Balanced" in app.describe_quality("Balanced")
 
