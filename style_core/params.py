@@ -69,7 +69,7 @@ class StyleParams:
     """
 
     style_weight: float = _knob(
-        40.0,
+        50.0,
         help="style strength: weight of the style loss (relative Gram error)",
         label="Style strength",
         limits=(0.0, 1e6),
@@ -85,7 +85,7 @@ class StyleParams:
         widget="slider",
     )
     steps: int = _knob(
-        54,
+        60,
         help="optimiser iterations in total, spread over the coarse-to-fine scales",
         label="Steps (iterations)",
         limits=(1, 10_000),
@@ -271,13 +271,13 @@ class StyleParams:
         return sizes
 
     def scale_steps(self) -> list[int]:
-        """Iterations per scale (4:2:3 with three scales, 55:45 with two).
+        """Iterations per scale (28:14:18 with three scales, 55:45 with two).
 
         The final scale gets a large share although each of its steps costs 16x a step at the
         first: its fine brushwork decides how near the result's feature distribution gets to
         the painting's (W in benchmarks/RESULTS.md), and the coarse scales converge quickly.
         """
-        shares = {1: [1.0], 2: [0.55, 0.45], 3: [4 / 9, 2 / 9, 3 / 9]}
+        shares = {1: [1.0], 2: [0.55, 0.45], 3: [28 / 60, 14 / 60, 18 / 60]}
         fractions = shares[len(self.scale_sizes())]
         # Rounding running totals keeps the sum exact; tiny budgets first give each scale one.
         steps = _split(self.steps, fractions)

@@ -209,8 +209,8 @@ def test_no_multiscale_is_a_single_scale(size):
 
 
 def test_scale_steps_for_the_default_run():
-    steps = StyleParams(size=512, steps=54).scale_steps()
-    assert steps == [24, 12, 18]
+    steps = StyleParams(size=512, steps=60).scale_steps()
+    assert steps == [28, 14, 18]
     assert StyleParams(size=384, steps=100).scale_steps() == [55, 45]
     assert sum(StyleParams(size=512, steps=200).scale_steps()) == 200
 
