@@ -64,6 +64,8 @@ def main() -> None:
         sheet.paste(thumbnail(load_image(style)), (column * CELL, 0))
     for row, content in enumerate(contents, start=1):
         sheet.paste(thumbnail(load_image(content)), (0, row * CELL))
+    ImageDraw.Draw(sheet).text((8, 8), f"{params.size} px\n{params.steps} steps", fill="black")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     print(f"defaults: {params.size} px, {params.steps} steps, scales {params.scale_sizes()}\n")
     print("| content | style | S | W | E | seconds (one core) |\n|---|---|---|---|---|---|")
     pairs = [(content, style) for content in contents for style in styles]
@@ -74,6 +76,7 @@ def main() -> None:
             row, column = divmod(index, len(styles))
             sheet.paste(thumbnail(image), ((column + 1) * CELL, (row + 1) * CELL))
             scores.append(figures)
+            sheet.save(args.out, quality=85)  # as it fills: a cut-short run still shows its rows
             content, style = pairs[index]
             print(
                 f"| {content.stem} | {style.stem} | {figures['S']:.3f} | {figures['W']:.3f} | "
@@ -85,8 +88,6 @@ def main() -> None:
         f"| median of {len(scores)} | | {medians['S']:.3f} | {medians['W']:.3f} | "
         f"{medians['E']:.3f} | |"
     )
-    ImageDraw.Draw(sheet).text((8, 8), f"{params.size} px\n{params.steps} steps", fill="black")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.out, quality=85)
     print(f"\nwrote {args.out} ({sheet.width}x{sheet.height})")
 
