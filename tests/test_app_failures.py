@@ -215,6 +215,7 @@ def test_cancel_during_an_update_stops_at_the_next_preview(counter, images):
     (update,) = pending
     assert update is not None and update[3]["done"] is False
     assert update[3]["iteration"] == stopped_at
-    # At most one preview interval (0.5 s) of work, plus the iteration under way.
-    assert stop_seconds < 0.5 + 2.0, f"took {stop_seconds:.2f} s to stop"
+    # At most one preview interval of work, plus the iteration under way. Counted in
+    # iterations, not seconds: on a busy machine the wall clock says nothing about the app.
+    assert extra <= per_preview + 1, f"{extra} iterations after the last update"
     assert stopped_at < 200
