@@ -89,7 +89,7 @@ class StyleParams:
         help="optimiser iterations in total, spread over the coarse-to-fine scales",
         label="Steps (iterations)",
         limits=(1, 10_000),
-        ui=(10, 1000, 10),
+        ui=(10, 1000, 1),
         widget="slider",
     )
     size: int = _knob(
