@@ -326,7 +326,7 @@ def _optimise(
 ) -> Iterator[tuple[int, dict[str, float], torch.Tensor]]:
     """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
-    # Coarse scales may use fewer style layers (_texture_layers); weights renormalise over them.
+    # Coarse scales may use fewer style layers (_describes_texture); weights renormalise over them.
     layers = tuple(dict.fromkeys(params.content_layers + tuple(scale.style_grams)))
     all_weights = params.style_layer_weights or [1.0] * len(params.style_layers)
     layer_weights = {

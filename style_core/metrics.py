@@ -83,9 +83,10 @@ def _projected_quantiles(features: torch.Tensor) -> torch.Tensor:
     return projected[:, (levels * count).long().clamp_max(count - 1)]
 
 
-def _sliced_distances(a: dict, b: dict) -> list[float]:
+def _sliced_distances(features: dict, target: dict[str, torch.Tensor]) -> list[float]:
+    """Per layer: mean |quantile difference| against the target's projected quantiles."""
     return [
-        float((_projected_quantiles(a[layer]) - _projected_quantiles(b[layer])).abs().mean())
+        float((_projected_quantiles(features[layer]) - target[layer]).abs().mean())
         for layer in W_LAYERS
     ]
 
@@ -102,6 +103,7 @@ def style_distance(
     out = _features(out_picture, size, W_LAYERS)
     ref = _features(style, size, W_LAYERS)
     baseline = _features(content, size, W_LAYERS)
+    ref = {layer: _projected_quantiles(ref[layer]) for layer in W_LAYERS}  # once, used twice
     ratios = [
         d / max(base, 1e-12)
         for d, base in zip(_sliced_distances(out, ref), _sliced_distances(baseline, ref))
