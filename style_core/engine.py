@@ -4,6 +4,7 @@ Gatys et al. (2016) optimise the pixels of an image so that its VGG19 features m
 content image at deep layers and its Gram matrices match the style image(s). We add
 coarse-to-fine optimisation (each scale starts from the upsampled previous result), which
 reaches a given quality at 512 px many times faster than optimising at full size only.
+An optional mask says where the style goes (guided Gram matrices, Gatys et al. 2017).
 
 Usage::
 
@@ -23,16 +24,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from style_core import color
 from style_core.devices import autocast, resolve_device, resolve_precision
-from style_core.images import ImageInput, fit_size, load_image, resize, to_pil, to_tensor
+from style_core.images import (
+    ImageInput,
+    fit_size,
+    load_image,
+    load_mask,
+    resize,
+    to_pil,
+    to_tensor,
+)
 from style_core.losses import content_loss, gram_matrix, style_loss, total_variation
 from style_core.params import MAX_STYLES, StyleParams
-from style_core.vgg import VGG19Features, get_vgg19
+from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,15 @@ class Snapshot:
 
 
 @dataclass
+class _Region:
+    """Where one style goes: its Gram matrix per layer and, with a mask, the region's weight
+    map at each layer's size, (1, 1, h, w) in 0..1 (None: the whole image)."""
+
+    grams: dict[str, torch.Tensor]
+    masks: dict[str, torch.Tensor] | None = None
+
+
+@dataclass
 class _Scale:
     """Per-scale targets; built fresh for every run (run state never outlives the call)."""
 
@@ -69,7 +88,9 @@ class _Scale:
     content_rgb: torch.Tensor  # (1, 3, H, W) the content image at this size
     content: torch.Tensor  # what the content loss sees: content_rgb (grey in luminance mode)
     content_targets: dict[str, torch.Tensor]
-    style_grams: dict[str, torch.Tensor]
+    style_layers: tuple[str, ...]  # the style layers used at this scale
+    regions: list[_Region]  # one per style with a mask; one blended target without
+    keep: torch.Tensor | None  # (1, 1, H, W) where the content stays (a mask, one style)
     style_image: torch.Tensor  # (1, 3, H, W) first style at output size, for init="style"
 
 
@@ -77,34 +98,36 @@ def stylize(
     content: ImageInput,
     styles: ImageInput | Sequence[ImageInput],
     params: StyleParams | None = None,
+    mask: ImageInput | None = None,
 ) -> Iterator[Snapshot]:
     """Run style transfer, yielding a Snapshot per iteration and a final one with the result.
 
-    Stop early by closing the generator (or just stop iterating): the work halts at once and
-    tensors are released. Raises ValueError (ImageError for images) on bad input, before any
-    heavy work.
+    ``mask`` (optional, any image input; see ``images.load_mask``) says where the style goes:
+    white = style, black = keep the content, grey blends; with two styles, white = the first
+    and black = the second. Stop early by closing the generator (or just stop iterating):
+    the work halts at once and tensors are released. Raises ValueError (ImageError for
+    images) on bad input, before any heavy work.
     """
     params = (params or StyleParams()).validate()
     started = time.perf_counter()
     # 1. Check and decode every input up front.
-    content_image, style_images, blend = _load_inputs(content, styles, params)
+    inputs = _load_inputs(content, styles, mask, params)
     # 2. Device, precision and the shared frozen network.
     device = resolve_device(params.device)
     dtype = resolve_precision(params.precision, device)
     net = get_vgg19(params.backbone, params.pooling, device)
     generator = torch.Generator().manual_seed(params.seed)
     # 3. Coarse-to-fine optimisation, each scale starting from the previous result.
-    shapes = [fit_size(*content_image.size, side) for side in params.scale_sizes()]
-    clock = _Clock(started, scale_work(params, content_image.size), params)
+    shapes = [fit_size(*inputs.content.size, side) for side in params.scale_sizes()]
+    clock = _Clock(started, scale_work(params, inputs.content.size), params)
     image = None
     for index, (shape, steps) in enumerate(zip(shapes, params.scale_steps())):
         final = index == len(shapes) - 1
-        scale = _build_scale(
-            net, dtype, device, content_image, style_images, blend, params, shape, steps, final
-        )
+        scale = _build_scale(net, dtype, device, inputs, params, shape, steps, final)
         start = _initial_image(image, scale, params, generator)
         for step, losses, image in _optimise(net, dtype, start, scale, params):
             yield clock.tick(index, step, scale, losses, image)
+        image = _keep_content(image, scale)  # the next scale starts from what is shown
     # 4. The full-resolution result.
     yield clock.finish(scale, losses, image)
 
@@ -160,15 +183,29 @@ def run(
     content: ImageInput,
     styles: ImageInput | Sequence[ImageInput],
     params: StyleParams | None = None,
+    mask: ImageInput | None = None,
 ) -> Image.Image:
     """Convenience: run to the end and return the final image."""
-    (final,) = deque(stylize(content, styles, params), maxlen=1)  # keep only the last
+    (final,) = deque(stylize(content, styles, params, mask), maxlen=1)  # keep only the last
     return final.image
 
 
+@dataclass
+class _Inputs:
+    """The decoded images of a run."""
+
+    content: Image.Image
+    styles: list[Image.Image]
+    blend: list[float]  # each style's share (sums to 1); unused with a mask
+    mask: Image.Image | None  # "L" at the content's size: white = (first) style
+
+
 def _load_inputs(
-    content: ImageInput, styles: ImageInput | Sequence[ImageInput], params: StyleParams
-) -> tuple[Image.Image, list[Image.Image], list[float]]:
+    content: ImageInput,
+    styles: ImageInput | Sequence[ImageInput],
+    mask: ImageInput | None,
+    params: StyleParams,
+) -> _Inputs:
     if isinstance(styles, (str, bytes, bytearray, os.PathLike, Image.Image)) or not isinstance(
         styles, Sequence
     ):
@@ -181,6 +218,14 @@ def _load_inputs(
         raise ValueError(
             f"style_blend has {len(params.style_blend)} weights but there are {len(styles)} style images"
         )
+    if mask is not None and len(styles) > 2:
+        raise ValueError(
+            f"a mask splits the picture between two styles at most; got {len(styles)} styles"
+        )
+    if mask is not None and params.style_blend:
+        raise ValueError(
+            "style_blend does not apply with a mask: the mask says where each style goes"
+        )
     # Decode no larger than needed (JPEG draft); resizing to exact sizes happens per scale.
     content_image = load_image(content, "content image", max_side=params.size)
     names = (
@@ -192,42 +237,87 @@ def _load_inputs(
         load_image(style, name, max_side=_style_side(params.size, params))
         for style, name in zip(styles, names)
     ]
+    mask_image = None if mask is None else load_mask(mask, content_image.size)
     weights = list(params.style_blend) or [1.0] * len(styles)
     blend = [w / sum(weights) for w in weights]
-    return content_image, style_images, blend
+    return _Inputs(content_image, style_images, blend, mask_image)
 
 
 def _build_scale(
     net: VGG19Features,
     dtype: torch.dtype,
     device: torch.device,
-    content_image: Image.Image,
-    style_images: list[Image.Image],
-    blend: list[float],
+    inputs: _Inputs,
     params: StyleParams,
     size: tuple[int, int],
     steps: int,
     final: bool,
 ) -> _Scale:
-    content_rgb = to_tensor(resize(content_image, size), device)
+    content_rgb = to_tensor(resize(inputs.content, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
     with torch.no_grad(), autocast(device, dtype):
         content_targets = {k: v.float() for k, v in net(content, params.content_layers).items()}
     style_long_side = _style_side(max(size), params)
     styles = [
-        _prepare_style(image, content, style_long_side, params, device) for image in style_images
+        _prepare_style(image, content, style_long_side, params, device) for image in inputs.styles
     ]
     per_style = [_style_grams(net, dtype, style, params) for style in styles]
-    layers = [
-        name
-        for name in params.style_layers
-        if final or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
-    ] or params.style_layers[:1]  # a tiny coarse scale still gets the shallowest layer
-    grams = {name: sum(w * g[name] for g, w in zip(per_style, blend)) for name in layers}
+    layers = (
+        tuple(
+            name
+            for name in params.style_layers
+            if final or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
+        )
+        or params.style_layers[:1]
+    )  # a tiny coarse scale still gets the shallowest layer
+    if inputs.mask is None:
+        blended = {
+            name: sum(w * g[name] for g, w in zip(per_style, inputs.blend)) for name in layers
+        }
+        regions, keep = [_Region(blended)], None
+    else:
+        painted = _mask_tensor(inputs.mask, size, device)
+        regions = [
+            _Region({name: g[name] for name in layers}, _layer_masks(share, layers))
+            for g, share in zip(per_style, (painted, 1 - painted))
+            if share.mean() > 1e-3  # an empty region has no style to match
+        ]
+        keep = 1 - painted if len(styles) == 1 else None
     style_for_init = F.interpolate(
         styles[0], size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
     )
-    return _Scale(size, steps, content_rgb, content, content_targets, grams, style_for_init)
+    return _Scale(
+        size, steps, content_rgb, content, content_targets, layers, regions, keep, style_for_init
+    )
+
+
+def _mask_tensor(mask: Image.Image, size: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """The mask at this scale's size, (1, 1, H, W) in 0..1, its edges feathered over ~1% of
+    the long side so regions meet without a seam."""
+    feathered = resize(mask, size).filter(ImageFilter.GaussianBlur(max(size) / 128))
+    values = torch.from_numpy(np.asarray(feathered, dtype=np.float32) / 255.0)
+    return values[None, None].to(device)
+
+
+def _layer_masks(share: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+    """A region's weight at each style layer's resolution (the average over each position's
+    pixels), for the guided Gram matrices."""
+    height, width = share.shape[-2:]
+    return {
+        name: F.adaptive_avg_pool2d(
+            share, (height >> poolings_before(name), width >> poolings_before(name))
+        )
+        for name in layers
+    }
+
+
+def _keep_content(image: torch.Tensor, scale: _Scale) -> torch.Tensor:
+    """Where a one-style mask is black, the content itself (grey blends): the content loss
+    alone would let colours drift there."""
+    if scale.keep is None:
+        return image
+    with torch.no_grad():
+        return image.detach() * (1 - scale.keep) + scale.content * scale.keep
 
 
 def _describes_texture(layer: str, gram: torch.Tensor, style: torch.Tensor) -> bool:
@@ -240,7 +330,7 @@ def _describes_texture(layer: str, gram: torch.Tensor, style: torch.Tensor) -> b
     at least as many positions as channels; the final scale uses every layer, as Gatys et al.
     """
     height, width = style.shape[-2:]
-    poolings = int(layer[4]) if layer.startswith("pool") else int(layer[4]) - 1
+    poolings = poolings_before(layer)
     return (height >> poolings) * (width >> poolings) >= gram.shape[-1]
 
 
@@ -327,12 +417,12 @@ def _optimise(
     """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
     # Coarse scales may use fewer style layers (_describes_texture); weights renormalise over them.
-    layers = tuple(dict.fromkeys(params.content_layers + tuple(scale.style_grams)))
+    layers = tuple(dict.fromkeys(params.content_layers + scale.style_layers))
     all_weights = params.style_layer_weights or [1.0] * len(params.style_layers)
     layer_weights = {
         name: weight
         for name, weight in zip(params.style_layers, all_weights)
-        if name in scale.style_grams
+        if name in scale.style_layers
     }
     if params.optimizer == "lbfgs":
         # max_iter=1: one function evaluation per step so every iteration can be reported.
@@ -348,9 +438,11 @@ def _optimise(
         optimizer.zero_grad(set_to_none=True)
         with autocast(image.device, dtype):
             features = net(image, layers)
+        # With a mask, each region's style counts equally, however small the region.
+        regional = [style_loss(features, r.grams, layer_weights, r.masks) for r in scale.regions]
         terms = {
             "content": content_loss(features, scale.content_targets),
-            "style": style_loss(features, scale.style_grams, layer_weights),
+            "style": torch.stack(regional).mean() if regional else image.new_zeros(()),
             "tv": total_variation(image),
         }
         total = (
@@ -374,7 +466,7 @@ def _optimise(
 def _finish(image: torch.Tensor, scale: _Scale, params: StyleParams) -> Image.Image:
     """The image a person sees: clamped, with the content's colours back in luminance mode."""
     with torch.no_grad():
-        result = image.detach().clamp(0, 1)
+        result = _keep_content(image, scale).clamp(0, 1)
         if params.color == "luminance":
             result = color.recombine_luminance(result, scale.content_rgb)
     return to_pil(result)

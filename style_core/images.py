@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import math
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,16 +21,26 @@ ImageInput = str | os.PathLike | bytes | Image.Image | np.ndarray
 MAX_INPUT_PIXELS = 50_000_000  # refuse larger images before decoding them (decompression bombs)
 MIN_SIDE = 32  # relu5_1 sits behind four 2x poolings: keep at least 2x2 positions there
 PARAMS_KEY = "parameters"
+MASK_KEY = "mask"  # PNG text chunk: the run's mask, itself a base64 greyscale PNG
+# A mask whose aspect ratio is this close to the content's is resized to fit (rounding, a
+# crop of a pixel or two); further off, it was made for another picture and is refused.
+MASK_ASPECT_TOLERANCE = 0.05
 
 
 class ImageError(ValueError):
     """An input is not a usable image. The message is safe to show to a user."""
 
 
-def load_image(source: ImageInput, name: str = "image", max_side: int | None = None) -> Image.Image:
+def load_image(
+    source: ImageInput,
+    name: str = "image",
+    max_side: int | None = None,
+    convert: Callable[[Image.Image], Image.Image] | None = None,
+) -> Image.Image:
     """Any supported input -> an RGB PIL image, EXIF orientation applied.
 
-    ``name`` ("content image", "style image 2") is used in error messages. ``max_side`` lets a
+    ``name`` ("content image", "style image 2") is used in error messages. ``convert``
+    replaces the final conversion to RGB (masks keep their alpha). ``max_side`` lets a
     JPEG decode at a reduced scale that still covers that long side (a 24 Mpx photo then
     never sits in memory at full size); the image may still be larger than ``max_side``.
     """
@@ -52,7 +65,7 @@ def load_image(source: ImageInput, name: str = "image", max_side: int | None = N
         # still downsamples well); ordinary uploads decode exactly as they are.
         image.draft("RGB", (2 * max_side, 2 * max_side))
     try:
-        return _to_rgb(ImageOps.exif_transpose(image))
+        return (convert or _to_rgb)(ImageOps.exif_transpose(image))
     except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt pixel data
         raise ImageError(
             f"{name}: the image data is damaged or truncated ({_reason(error)})"
@@ -141,6 +154,37 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def load_mask(source: ImageInput, content_size: tuple[int, int], name: str = "mask") -> Image.Image:
+    """A mask for a content image of ``content_size`` -> greyscale ("L") at exactly that size.
+
+    White means "style here", black "keep the content" (or, with two styles, the second
+    style); grey blends. An image with transparency (a layer painted over the content) is
+    read by its alpha: painted means "style here". Others are read by their luminance.
+    Raises ImageError if the mask's aspect ratio is more than 5% off the content's.
+    """
+    mask = load_image(source, name, convert=_mask_values)
+    width, height = mask.size
+    content_width, content_height = content_size
+    ratio = (width / height) / (content_width / content_height)
+    if abs(math.log(ratio)) > math.log1p(MASK_ASPECT_TOLERANCE):
+        raise ImageError(
+            f"{name}: its shape ({width}x{height}) does not match the content image's "
+            f"({content_width}x{content_height}); make the mask from the content image"
+        )
+    return mask.resize(content_size, Image.Resampling.BILINEAR)
+
+
+def _mask_values(image: Image.Image) -> Image.Image:
+    """-> "L": the alpha channel if any pixel is see-through, else the luminance."""
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        alpha = image.getchannel("A")
+        if alpha.getextrema()[0] < 255:
+            return alpha
+    return _to_rgb(image).convert("L")
+
+
 def fit_size(width: int, height: int, long_side: int) -> tuple[int, int]:
     """(width, height) scaled so the long side is ``long_side``; short side at least MIN_SIDE."""
     scale = long_side / max(width, height)
@@ -168,12 +212,20 @@ def to_pil(tensor: torch.Tensor) -> Image.Image:
 
 
 def save_png(
-    image: Image.Image, path: str | os.PathLike, params: StyleParams | None = None
+    image: Image.Image,
+    path: str | os.PathLike,
+    params: StyleParams | None = None,
+    mask: Image.Image | None = None,
 ) -> Path:
-    """Save as PNG with the run's parameters as a JSON text chunk (key ``parameters``)."""
+    """Save as PNG with the run's parameters as a JSON text chunk (key ``parameters``) and
+    its mask, if any, as a base64 greyscale PNG (key ``mask``, compressed)."""
     info = PngImagePlugin.PngInfo()
     if params is not None:
         info.add_text(PARAMS_KEY, params.to_json())
+    if mask is not None:
+        buffer = io.BytesIO()
+        mask.convert("L").save(buffer, format="PNG", optimize=True)
+        info.add_text(MASK_KEY, base64.b64encode(buffer.getvalue()).decode("ascii"), zip=True)
     path = Path(path)
     image.save(path, format="PNG", pnginfo=info)
     return path
@@ -187,3 +239,20 @@ def read_params(source: str | os.PathLike | Image.Image) -> StyleParams | None:
     text = source.text.get(PARAMS_KEY) if hasattr(source, "text") else None
     text = text or source.info.get(PARAMS_KEY)
     return StyleParams.from_json(text) if text else None
+
+
+def read_mask(source: str | os.PathLike | Image.Image) -> Image.Image | None:
+    """The mask embedded by ``save_png`` (greyscale), or None if the image carries none.
+    Raises ImageError if the embedded mask is damaged."""
+    if not isinstance(source, Image.Image):
+        with Image.open(source) as image:
+            return read_mask(image)
+    text = source.text.get(MASK_KEY) if hasattr(source, "text") else None
+    text = text or source.info.get(MASK_KEY)
+    if not text:
+        return None
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ImageError("the mask embedded in that PNG is damaged") from None
+    return load_image(data, "embedded mask").convert("L")

