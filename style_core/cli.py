@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from style_core.engine import stylize
-from style_core.images import save_png
+from style_core.images import image_size, load_mask, save_png
 from style_core.params import KNOBS, StyleParams
 from style_core.vgg import WeightsError
 
@@ -27,6 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("content", help="content image")
     parser.add_argument("styles", nargs="+", metavar="style", help="style image(s)")
     parser.add_argument("-o", "--output", default="out.png", help="output PNG path")
+    parser.add_argument(
+        "--mask",
+        metavar="FILE",
+        help="where the style goes: white = style, black = keep the content (with two styles: "
+        "white = the first, black = the second); grey blends; a transparent PNG counts its "
+        "painted pixels",
+    )
     for name, knob in KNOBS.items():
         if knob.cli:
             _add_knob(parser, name, knob.help, knob.choices)
@@ -103,7 +110,8 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
 
     bar = tqdm(total=params.steps, unit="it", disable=args.quiet, dynamic_ncols=True)
     try:
-        for snapshot in stylize(args.content, args.styles, params):
+        mask = None if args.mask is None else load_mask(args.mask, image_size(args.content))
+        for snapshot in stylize(args.content, args.styles, params, mask):
             bar.total = snapshot.total
             bar.update(snapshot.iteration - bar.n)
             bar.set_postfix(
@@ -111,7 +119,7 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
                 loss=f"{snapshot.losses.get('total', float('nan')):.4g}",
             )
             if snapshot.done:
-                save_png(snapshot.image, output, params)
+                save_png(snapshot.image, output, params, mask)
             elif (
                 args.save_every
                 and snapshot.image is not None
