@@ -108,7 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
     from tqdm import tqdm  # only the CLI needs it
 
-    mask = None if args.mask is None else load_mask(args.mask, image_size(args.content))
+    mask = (
+        None
+        if args.mask is None
+        else load_mask(args.mask, image_size(args.content, "content image"))
+    )
     bar = tqdm(total=params.steps, unit="it", disable=args.quiet, dynamic_ncols=True)
     try:
         for snapshot in stylize(args.content, args.styles, params, mask):

@@ -72,10 +72,15 @@ def load_image(
         ) from None
 
 
-def image_size(source: str | os.PathLike) -> tuple[int, int]:
-    """(width, height) as displayed (EXIF orientation applied), from the header only."""
-    image = _open(Path(source), "image")
-    _check_pixels(image, "image")
+def image_size(source: str | os.PathLike, name: str = "image") -> tuple[int, int]:
+    """(width, height) as displayed (EXIF orientation applied), from the header only.
+
+    ``name`` is used in error messages, as in ``load_image``."""
+    path = Path(source)
+    if not path.is_file():
+        raise ImageError(f"{name}: file not found: {path.name}")
+    image = _open(path, name)
+    _check_pixels(image, name)
     width, height = image.size
     # EXIF orientations 5-8 are quarter turns.
     return (height, width) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (width, height)
