@@ -113,7 +113,9 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
         if args.mask is None
         else load_mask(args.mask, image_size(args.content, "content image"))
     )
-    bar = tqdm(total=params.steps, unit="it", disable=args.quiet, dynamic_ncols=True)
+    # The bar is drawn at the first update, not before: stylize checks its inputs before the
+    # first snapshot, and a bar printed ahead of that error would break the one-line message.
+    bar = tqdm(total=params.steps, unit="it", disable=args.quiet, dynamic_ncols=True, delay=0.1)
     try:
         for snapshot in stylize(args.content, args.styles, params, mask):
             bar.total = snapshot.total
