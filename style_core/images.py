@@ -220,16 +220,17 @@ def save_png(
     image: Image.Image,
     path: str | os.PathLike,
     params: StyleParams | None = None,
-    mask: Image.Image | None = None,
+    mask: ImageInput | None = None,
 ) -> Path:
     """Save as PNG with the run's parameters as a JSON text chunk (key ``parameters``) and
-    its mask, if any, as a base64 greyscale PNG (key ``mask``, compressed)."""
+    its mask, if any (any mask ``load_mask`` takes), as a base64 greyscale PNG at the image's
+    size (key ``mask``, compressed)."""
     info = PngImagePlugin.PngInfo()
     if params is not None:
         info.add_text(PARAMS_KEY, params.to_json())
     if mask is not None:
         buffer = io.BytesIO()
-        mask.convert("L").save(buffer, format="PNG", optimize=True)
+        load_mask(mask, image.size).save(buffer, format="PNG", optimize=True)
         info.add_text(MASK_KEY, base64.b64encode(buffer.getvalue()).decode("ascii"), zip=True)
     path = Path(path)
     image.save(path, format="PNG", pnginfo=info)
