@@ -21,11 +21,11 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 import torch
-from PIL import Image
+from PIL import Image, ImageChops
 
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, read_params, stylize
 from style_core.engine import clear_gram_cache, scale_work
-from style_core.images import fit_size, image_size, load_image, save_png
+from style_core.images import fit_size, image_size, load_image, load_mask, read_mask, save_png
 from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT, Knob, preset_for
 from style_core.vgg import LAYER_NAMES, load_caffe_state
 
@@ -59,6 +59,15 @@ SETTING_FIELDS: tuple[str, ...] = tuple(
 )
 # Not shown: they describe how a run is shown or where it runs, and the app decides those.
 APP_DECIDES = ("device", "precision", "preview_seconds", "preview_every")
+# What the region outside a mask gets: the API value -> the label the page shows.
+MASK_MODES = {
+    "keep": "Painted region gets the style, the rest stays",
+    "split": "Painted region: style 1, the rest: style 2",
+}
+# The paint is see-through so the photo stays visible under it; its alpha is read back as the
+# mask, divided by this opacity (so a full stroke is white, whatever the opacity).
+BRUSH_COLOR, BRUSH_OPACITY = "#ff2d55", 0.5
+EDITOR_SIDE = 1024  # the painting's long side: enough for a mask, light to send back and forth
 
 HEADER = """# 🎨 Neural style transfer
 Paint your photo in the style of any picture. The image is optimised live with VGG19
@@ -188,11 +197,12 @@ def _layer_weights(settings: Mapping[str, Any], layers: tuple[str, ...]) -> tupl
 # --- the job --------------------------------------------------------------------------------
 
 
-def stylize_job(content, style, style2=None, blend=0.5, **settings):
+def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="keep", **settings):
     """Stream (image, status, loss plot, progress JSON, PNG file) while the image forms.
 
-    ``settings`` are the widget values by API name (SETTING_FIELDS); missing ones take the
-    hardware preset's value."""
+    ``mask`` (optional image: white = style) says where the style goes; ``mask_mode`` says
+    what the rest gets (MASK_MODES). ``settings`` are the widget values by API name
+    (SETTING_FIELDS); missing ones take the hardware preset's value."""
     if content is None:
         raise gr.Error("Add a content image (the photo to repaint).", print_exception=False)
     if style is None:
@@ -202,17 +212,41 @@ def stylize_job(content, style, style2=None, blend=0.5, **settings):
     unknown = sorted(set(settings) - set(SETTING_FIELDS))
     if unknown:
         raise gr.Error(f"unknown parameter(s): {', '.join(unknown)}", print_exception=False)
-    params = build_params(settings, blend if style2 is not None else None)
+    if mask is not None:
+        check_mask_mode(mask_mode, style2 is not None)
+    # With a mask the mask itself says where each style goes: the blend share does not apply.
+    blended = style2 is not None and mask is None
+    params = build_params(settings, blend if blended else None)
     styles = [style] if style2 is None else [style, style2]
-    yield from _stream(content, styles, params)
+    yield from _stream(content, styles, params, mask)
 
 
-def _stream(content, styles, params: StyleParams):
+def check_mask_mode(mode: str, has_style2: bool) -> None:
+    """A mask splits the picture between the style and the content, or between two styles;
+    the engine cannot blend two styles inside one region, so say which input to change."""
+    if mode not in MASK_MODES:
+        choices = ", ".join(MASK_MODES)
+        raise gr.Error(f"mask_mode must be one of {choices}; got {mode!r}", print_exception=False)
+    if mode == "split" and not has_style2:
+        raise gr.Error(
+            "Mask mode 'split' needs a second style (style2) for the unpainted region: add one "
+            "under 'Blend in a second style', or choose mode 'keep' (the rest stays).",
+            print_exception=False,
+        )
+    if mode == "keep" and has_style2:
+        raise gr.Error(
+            "Mask mode 'keep' keeps the content outside the painted region, so the second style "
+            "would go unused: remove it, or choose mode 'split' (the rest: style 2).",
+            print_exception=False,
+        )
+
+
+def _stream(content, styles, params: StyleParams, mask=None):
     history: list[dict] = []
     # What the page showed before Run: the whole job at the speed measured so far.
     estimate = round(predicted_seconds(params, _content_size(content)), 1)
     try:
-        for snapshot in stylize(content, styles, params):
+        for snapshot in stylize(content, styles, params, mask=mask):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
             if snapshot.image is None:
                 continue
@@ -222,7 +256,7 @@ def _stream(content, styles, params: StyleParams):
                 _status(snapshot, params),
                 _loss_frame(history, params),
                 _progress(snapshot, params, estimate),
-                _save_result(snapshot, params) if done else None,
+                _save_result(snapshot, params, mask) if done else None,
             )
         learn_speed(params, snapshot.size, snapshot.elapsed)
     except (ImageError, WeightsError, ValueError) as error:
@@ -325,13 +359,15 @@ def _progress(snapshot: Snapshot, params: StyleParams, estimate: float) -> dict:
     }
 
 
-def _save_result(snapshot: Snapshot, params: StyleParams) -> str:
+def _save_result(snapshot: Snapshot, params: StyleParams, mask=None) -> str:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     for old in sorted(RESULTS_DIR.glob("*.png"), key=os.path.getmtime)[:-50]:
         old.unlink(missing_ok=True)  # keep the folder bounded on a long-running server
     handle, name = tempfile.mkstemp(prefix="stylized-", suffix=".png", dir=RESULTS_DIR)
     os.close(handle)
-    return str(save_png(snapshot.image, name, params))
+    # The mask travels in the PNG at the result's size, so "Restore settings" brings it back.
+    mask_image = None if mask is None else load_mask(mask, snapshot.image.size)
+    return str(save_png(snapshot.image, name, params, mask=mask_image))
 
 
 # --- speed: measured on this device, never assumed --------------------------------------
@@ -465,13 +501,70 @@ def on_page_load(content):
     )
 
 
+# --- the painted mask -------------------------------------------------------------------------
+# In the browser the editor holds the truth: the content as its canvas, the mask as see-through
+# paint on it. Run turns the paint into the mask image (the API's ``mask``) just before the job
+# starts, so the job always gets the last stroke; an uploaded, example or restored mask is shown
+# as paint, so what the visitor sees is what runs.
+
+
+def painting(content, mask) -> tuple:
+    """(editor value, mask) for a new content or mask: the content as the canvas, the mask as
+    paint on it. A mask that does not fit the content is cleared, with a warning saying why."""
+    if content is None:
+        return None, gr.update()  # nothing to paint on; an uploaded mask waits for the content
+    try:
+        background = load_image(content, "content image", max_side=EDITOR_SIDE)
+    except ImageError:
+        return None, gr.update()  # the job itself will say what is wrong with the file
+    background.thumbnail((EDITOR_SIDE, EDITOR_SIDE))
+    if mask is None:
+        return _editor_value(background, None), gr.update()
+    try:
+        paint = load_mask(mask, background.size)
+    except ImageError as error:
+        gr.Warning(f"Mask cleared: {error}")
+        return _editor_value(background, None), None
+    return _editor_value(background, paint), gr.update()
+
+
+def _editor_value(background: Image.Image, mask: Image.Image | None) -> dict:
+    if mask is None:
+        return {"background": background, "layers": [], "composite": background}
+    paint = Image.new("RGBA", background.size, BRUSH_COLOR)
+    paint.putalpha(mask.point(lambda value: round(value * BRUSH_OPACITY)))
+    composite = Image.alpha_composite(background.convert("RGBA"), paint)
+    return {"background": background, "layers": [paint], "composite": composite}
+
+
+def mask_from_painting(value) -> Image.Image | None:
+    """The editor's paint -> a greyscale mask (white = painted); None when nothing is painted.
+    Without a canvas (no content yet) the mask component is left as it is."""
+    if not value or value.get("background") is None:
+        return gr.update()
+    alphas = [layer.getchannel("A") for layer in value["layers"] if layer.mode == "RGBA"]
+    if not any(alpha.getextrema()[1] for alpha in alphas):
+        return None
+    alpha = alphas[0]
+    for other in alphas[1:]:
+        alpha = ImageChops.lighter(alpha, other)
+    # Overlapping strokes add up past the brush's opacity: clip there, so painted = white.
+    return alpha.point(lambda value: min(255, round(value / BRUSH_OPACITY)))
+
+
+def clear_painting(content) -> tuple:
+    """The editor's "clear" removes its canvas too: put the content back, without paint."""
+    editor, _ = painting(content, None)
+    return editor, None
+
+
 # --- restoring settings from a result PNG ---------------------------------------------------
 
 
 def restore_settings(path) -> list:
-    """A result PNG -> [every setting in SETTING_FIELDS order, blend, a note on what was not
-    restored]."""
-    unchanged = [gr.update()] * (len(SETTING_FIELDS) + 1)
+    """A result PNG -> [every setting in SETTING_FIELDS order, blend, mask, a note on what was
+    and was not restored]. A PNG without a mask leaves the current mask as it is."""
+    unchanged = [gr.update()] * (len(SETTING_FIELDS) + 2)
     if path is None:
         return [*unchanged, gr.update()]
     try:
@@ -490,10 +583,26 @@ def restore_settings(path) -> list:
         blend = params.style_blend[1] / sum(params.style_blend)
     elif len(params.style_blend) > 2:
         missed.append(f"style_blend {params.style_blend} (the app blends two styles at most)")
+    mask = _restorable_mask(path, missed)
     note = "Settings restored from the PNG."
+    if mask is not None:
+        note += " Its mask is back under 'Paint where the style goes'."
     if missed:
         note += " Not restored: " + "; ".join(missed) + "."
-    return [*(values[name] for name in SETTING_FIELDS), blend, note]
+    return [
+        *(values[name] for name in SETTING_FIELDS),
+        blend,
+        gr.update() if mask is None else mask,
+        note,
+    ]
+
+
+def _restorable_mask(path, missed: list[str]) -> Image.Image | None:
+    try:
+        return read_mask(path)
+    except ImageError:
+        missed.append("the mask (damaged in that PNG)")
+        return None
 
 
 def _restorable(params: StyleParams) -> tuple[dict[str, Any], list[str]]:
@@ -552,13 +661,21 @@ def result_path(content: str, style: str) -> Path:
 
 # Shown before any click: the first pair's result, made in advance at the default settings.
 FIRST_RESULT = result_path(*EXAMPLE_PAIRS[0])
+# A pair with a painted mask (examples/mask_*.png): the sky in The Starry Night, the rest kept.
+MASKED_EXAMPLE = ("rocket", "starry_night", "rocket_sky")
 
 
-def _examples() -> list[list[str]]:
-    return [
-        [str(EXAMPLES / f"content_{content}.jpg"), str(EXAMPLES / f"style_{style}.jpg")]
+def _examples() -> list[list[str | None]]:
+    """[content, style, mask] rows: the first pair, the masked one, then the other pairs
+    (their mask None, so clicking one clears a mask left from before)."""
+    rows = [
+        [str(EXAMPLES / f"content_{content}.jpg"), str(EXAMPLES / f"style_{style}.jpg"), None]
         for content, style in EXAMPLE_PAIRS
     ]
+    content, style, mask = MASKED_EXAMPLE
+    masked = [str(EXAMPLES / f"content_{content}.jpg"), str(EXAMPLES / f"style_{style}.jpg")]
+    rows.insert(1, [*masked, str(EXAMPLES / f"mask_{mask}.png")])
+    return rows
 
 
 def setting_widget(name: str, knob: Knob, value: Any) -> gr.components.Component:
@@ -609,10 +726,18 @@ def input_column() -> dict[str, Any]:
     with gr.Row():
         ui["run"] = gr.Button("Run", variant="primary")
         ui["stop"] = gr.Button("Stop", variant="stop")
+    # Made here, shown in its accordion below: the examples set it too.
+    ui["mask"] = uploaded_image(
+        label="Mask (white = style): your painting, as of the last Run, or upload one",
+        height=160,
+        sources=["upload"],
+        format="png",  # lossless: a mask is exact values
+        render=False,
+    )
     ui["examples"] = gr.Examples(
         _examples(),
-        inputs=[ui["content"], ui["style"]],
-        label="Examples: a photo and a painting (click one to run it)",
+        inputs=[ui["content"], ui["style"], ui["mask"]],
+        label="Examples: a photo, a painting and, for one, a mask (click one to run it)",
         api_visibility="private",
     )
     ui["quality"] = gr.Radio(
@@ -623,10 +748,35 @@ def input_column() -> dict[str, Any]:
     with gr.Accordion("Blend in a second style", open=False):
         ui["style2"] = uploaded_image(label="Second style", height=200, sources=sources[::2])
         ui["blend"] = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second style")
+    with gr.Accordion("Paint where the style goes", open=False):
+        ui |= mask_widgets(ui["mask"])
     ui["settings"] = settings_widgets(advanced=False)
     with gr.Accordion("Advanced", open=False):
         ui["settings"] |= settings_widgets(advanced=True)
     return ui
+
+
+def mask_widgets(mask: gr.Image) -> dict[str, Any]:
+    """The painting canvas, what the unpainted region gets, and the mask file itself."""
+    painter = gr.ImageEditor(
+        label="Paint the region that takes the style",
+        type="pil",
+        image_mode="RGBA",
+        sources=(),  # the canvas is always the content image
+        transforms=(),  # a crop would no longer match the content
+        layers=False,  # one layer of paint: the mask
+        brush=gr.Brush(default_size=24, colors=[(BRUSH_COLOR, BRUSH_OPACITY)], color_mode="fixed"),
+        eraser=gr.Eraser(default_size=24),
+        height=360,
+    )
+    mode = gr.Radio(
+        [(label, value) for value, label in MASK_MODES.items()],
+        value="keep",
+        label="Where the styles go",
+        info="Split: the second style (under 'Blend in a second style') paints the rest.",
+    )
+    mask.render()
+    return {"painter": painter, "mask_mode": mode}
 
 
 def output_column() -> dict[str, Any]:
@@ -677,25 +827,31 @@ def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
     """Run/Stop/examples start and cancel the job; estimate, quality and restore update widgets."""
     settings = ui["settings"]
     images = [ui["content"], ui["style"], ui["style2"], ui["blend"]]
+    # The mask's parameters come last: existing clients pass the others by position.
+    keywords = {**settings, "mask": ui["mask"], "mask_mode": ui["mask_mode"]}
     for name, component in [
         *zip(("content", "style", "style2", "blend"), images),
-        *settings.items(),
+        *keywords.items(),
     ]:
         name_errors(component, name)
     outputs = [ui[key] for key in ("output", "status", "plot", "progress", "download")]
     job = dict(
         fn=stylize_job,
         inputs=images,
-        inputs_kwargs=settings,
+        inputs_kwargs=keywords,
         outputs=outputs,
         concurrency_limit=JOBS_PER_DEVICE,
         concurrency_id="gpu",
         show_progress="minimal",
     )
-    run_event = ui["run"].click(**job, api_name="stylize")
+    private = dict(queue=False, show_progress="hidden", api_visibility="private")
+    # Run reads the canvas first (its value is fetched at the click), then starts the job with
+    # that mask: a stroke made just before the click is never missed.
+    read_paint = ui["run"].click(mask_from_painting, ui["painter"], ui["mask"], **private)
+    run_event = read_paint.success(**job, api_name="stylize")
     example_event = ui["examples"].load_input_event.then(**job, api_visibility="private")
     ui["stop"].click(None, cancels=[run_event, example_event], api_visibility="private")
-    private = dict(queue=False, show_progress="hidden", api_visibility="private")
+    wire_painting(ui, private)
     for event in (run_event, example_event):
         event.success(before_after, [ui["content"], ui["output"]], ui["compare"], **private)
     timed = [ui["content"], settings["steps"], settings["size"], settings["multiscale"]]
@@ -707,10 +863,24 @@ def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
         [settings["steps"], settings["size"]],
         **private,
     )
-    restored = [*settings.values(), ui["blend"], ui["status"]]
-    ui["restore"].upload(restore_settings, ui["restore"], restored, **private)
+    restored = [*settings.values(), ui["blend"], ui["mask"], ui["status"]]
+    ui["restore"].upload(restore_settings, ui["restore"], restored, **private).success(
+        painting, [ui["content"], ui["mask"]], [ui["painter"], ui["mask"]], **private
+    )
     page = [ui["quality"], settings["steps"], settings["size"], ui["eta"]]
     demo.load(on_page_load, ui["content"], page, **private)
+
+
+def wire_painting(ui: dict[str, Any], private: dict) -> None:
+    """Show a new content, or a mask set by upload or example, on the canvas; "clear" there
+    keeps the content and drops the paint."""
+    show = dict(
+        fn=painting, inputs=[ui["content"], ui["mask"]], outputs=[ui["painter"], ui["mask"]]
+    )
+    for event in (ui["content"].change, ui["mask"].upload, ui["mask"].clear):
+        event(**show, **private)
+    ui["examples"].load_input_event.then(**show, **private)  # also when the content is the same
+    ui["painter"].clear(clear_painting, ui["content"], [ui["painter"], ui["mask"]], **private)
 
 
 def build_demo() -> gr.Blocks:

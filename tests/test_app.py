@@ -6,12 +6,14 @@ import re
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
 
 import app
 from style_core import StyleParams, read_params, save_png
+from style_core.images import read_mask
 from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT
 
 # The /stylize parameters existing clients pass, in their order; new ones may only follow.
@@ -39,6 +41,7 @@ EXISTING_CLIENT_PARAMETERS = [
     "seed",
     "backbone",
 ]
+MASK_PARAMETERS = ["mask", "mask_mode"]  # added after every setting, so positions still hold
 
 
 @pytest.fixture
@@ -64,11 +67,12 @@ def test_stylize_is_the_only_public_endpoint_with_the_documented_parameters():
     parameters = info["named_endpoints"]["/stylize"]["parameters"]
     names = [p["parameter_name"] for p in parameters]
     assert names[: len(EXISTING_CLIENT_PARAMETERS)] == EXISTING_CLIENT_PARAMETERS
-    assert names == ["content", "style", "style2", "blend", *app.SETTING_FIELDS]
+    assert names == ["content", "style", "style2", "blend", *app.SETTING_FIELDS, *MASK_PARAMETERS]
     # Only the two images are required; the defaults are the hardware preset's.
     required = [p["parameter_name"] for p in parameters if not p["parameter_has_default"]]
     assert required == ["content", "style"]
     defaults = {p["parameter_name"]: p["parameter_default"] for p in parameters}
+    assert defaults["mask"] is None and defaults["mask_mode"] == "keep"
     for name in ("steps", "size", "color", "learning_rate", "backbone"):
         assert defaults[name] == getattr(app.DEFAULTS, name), name
     assert defaults["style_layers"] == list(app.DEFAULTS.style_layers)
@@ -195,7 +199,7 @@ def test_quality_levels_fit_their_time_within_the_slider_ranges(monkeypatch):
 
 
 def _restored(path) -> tuple[dict, object, str]:
-    *values, blend, note = app.restore_settings(str(path))
+    *values, blend, _mask, note = app.restore_settings(str(path))
     assert len(values) == len(app.SETTING_FIELDS)
     return dict(zip(app.SETTING_FIELDS, values)), blend, note
 
@@ -258,7 +262,7 @@ def test_restore_settings_from_a_plain_png_is_a_clear_error(tmp_path):
 
 
 def test_restore_settings_with_no_file_changes_nothing():
-    assert len(app.restore_settings(None)) == len(app.SETTING_FIELDS) + 2
+    assert len(app.restore_settings(None)) == len(app.SETTING_FIELDS) + 3
 
 
 def test_restore_settings_from_a_non_image_does_not_show_the_path(tmp_path):
@@ -315,9 +319,9 @@ def test_stylize_job_without_a_content_image_is_a_clear_error(images):
 def test_every_example_pair_is_a_readable_image_pair():
     from style_core import load_image
 
-    pairs = app._examples()
-    assert len(pairs) == len(app.EXAMPLE_PAIRS) >= 4
-    for content, style in pairs:
+    rows = app._examples()
+    assert len(rows) == len(app.EXAMPLE_PAIRS) + 1 >= 5
+    for content, style, _mask in rows:
         assert load_image(content).size[0] >= 256 and load_image(style).size[0] >= 256
         assert "/style_" in style and (app.EXAMPLES / "README.md").read_text().count(
             Path(style).name
@@ -325,8 +329,141 @@ def test_every_example_pair_is_a_readable_image_pair():
 
 
 def test_the_page_opens_on_a_precomputed_result_of_the_first_example():
-    content, _style = app._examples()[0]
+    content, _style, _mask = app._examples()[0]
     assert app.FIRST_RESULT.is_file(), "run: python scripts/make_example_results.py"
     assert app.FIRST_RESULT.stat().st_size < 250_000  # small enough to ship
     with Image.open(app.FIRST_RESULT) as result, Image.open(content) as photo:
         assert result.size == photo.size  # the before/after slider pairs them as they are
+
+
+# --- the mask ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def left_half_mask(tmp_path) -> str:
+    """White (style) on the left half of a 128x96 content, black (keep) on the right."""
+    mask = Image.new("L", (128, 96), 0)
+    mask.paste(255, (0, 0, 64, 96))
+    path = tmp_path / "left_half.png"
+    mask.save(path)
+    return str(path)
+
+
+def _halves(image: Image.Image, reference: Image.Image) -> tuple[float, float]:
+    """Mean absolute difference (0..1) from ``reference`` on the left and right thirds (the
+    middle third holds the feathered edge)."""
+    a = np.asarray(image.convert("RGB"), np.float32) / 255
+    b = np.asarray(reference.convert("RGB").resize(image.size), np.float32) / 255
+    third = image.width // 3
+    difference = np.abs(a - b).mean(axis=(0, 2))
+    return float(difference[:third].mean()), float(difference[-third:].mean())
+
+
+def test_a_left_half_mask_styles_the_left_and_keeps_the_right(images, left_half_mask):
+    updates = list(app.stylize_job(*images, mask=left_half_mask, steps=10, size=128))
+    assert len(updates) >= 2 and updates[-1][3]["done"] is True  # it streams as before
+    image, _status, _plot, _progress, png = updates[-1]
+    left, right = _halves(image, Image.open(images[0]))
+    assert right < 0.01, right  # the content is kept where the mask is black
+    assert left > 0.05, left  # and styled where it is white
+    # The PNG carries the mask, and restoring the PNG brings it back with a note saying so.
+    carried = np.asarray(read_mask(png))
+    assert carried[:, : carried.shape[1] // 3].min() == 255
+    assert carried[:, -carried.shape[1] // 3 :].max() == 0
+    *_, mask, note = app.restore_settings(png)
+    assert np.array_equal(np.asarray(mask), carried)
+    assert "mask" in note
+    assert read_params(png).style_blend == ()  # with a mask the blend share does not apply
+
+
+def test_split_mode_gives_the_unpainted_region_the_second_style(
+    images, left_half_mask, tmp_path, style_image
+):
+    second = tmp_path / "style2.png"
+    style_image.transpose(Image.Transpose.ROTATE_90).save(second)
+    *_, last = app.stylize_job(
+        *images, style2=str(second), blend=0.3, mask=left_half_mask, mask_mode="split",
+        steps=10, size=128,
+    )  # fmt: skip
+    _left, right = _halves(last[0], Image.open(images[0]))
+    assert right > 0.05, right  # the right half is styled too, by the second style
+    assert read_params(last[4]).style_blend == ()
+
+
+@pytest.mark.parametrize(
+    ("mode", "second", "words"),
+    [
+        ("split", False, ["split", "second style"]),
+        ("keep", True, ["keep", "second style", "split"]),
+        ("halves", False, ["mask_mode", "keep, split", "halves"]),
+    ],
+)
+def test_a_mask_mode_that_does_not_fit_the_styles_is_a_clear_error(
+    images, left_half_mask, mode, second, words
+):
+    style2 = images[1] if second else None
+    with pytest.raises(gr.Error) as caught:
+        next(app.stylize_job(*images, style2=style2, mask=left_half_mask, mask_mode=mode))
+    message = caught.value.message
+    assert "\n" not in message and len(message) < 200, message
+    for word in words:
+        assert word in message, message
+
+
+def test_the_mask_mode_does_not_matter_without_a_mask(images):
+    # A client that sets only mask_mode (or a page left on "split") runs as before.
+    update = next(app.stylize_job(*images, mask_mode="split", steps=10, size=128))
+    assert isinstance(update[0], Image.Image)
+
+
+def test_a_painting_round_trips_through_the_canvas(images, left_half_mask):
+    """An uploaded (or example, or restored) mask shown as paint reads back as the same mask."""
+    editor, mask = app.painting(images[0], left_half_mask)
+    assert mask == gr.update()  # it fits the content: kept as it is
+    assert editor["background"].size == (128, 96)
+    (paint,) = editor["layers"]
+    assert paint.getchannel("A").getextrema() == (0, round(255 * app.BRUSH_OPACITY))
+    read_back = np.asarray(app.mask_from_painting(editor))
+    assert np.array_equal(read_back, np.asarray(Image.open(left_half_mask)))
+
+
+def test_nothing_painted_is_no_mask_and_no_canvas_keeps_the_mask(images):
+    editor, _ = app.painting(images[0], None)
+    assert editor["layers"] == []
+    assert app.mask_from_painting(editor) is None
+    empty = Image.new("RGBA", (128, 96), (0, 0, 0, 0))
+    assert app.mask_from_painting({**editor, "layers": [empty]}) is None
+    assert app.mask_from_painting(None) == gr.update()  # no content yet: an upload waits
+    assert app.painting(None, None) == (None, gr.update())
+
+
+def test_a_mask_that_does_not_fit_a_new_content_is_cleared_with_a_warning(images, tmp_path):
+    tall = tmp_path / "tall.png"
+    Image.new("L", (40, 100), 255).save(tall)
+    with pytest.warns(UserWarning, match="Mask cleared: mask: its shape"):
+        editor, mask = app.painting(images[0], str(tall))
+    assert mask is None and editor["layers"] == []
+
+
+def test_clear_on_the_canvas_keeps_the_content_and_drops_the_paint(images):
+    editor, mask = app.clear_painting(images[0])
+    assert editor["background"].size == (128, 96) and editor["layers"] == []
+    assert mask is None
+
+
+def test_one_example_has_a_mask_that_fits_it_and_the_others_clear_it():
+    from style_core.images import image_size, load_mask
+
+    rows = app._examples()
+    masked = [row for row in rows if row[2] is not None]
+    assert len(masked) == 1
+    content, style, mask = masked[0]
+    assert Path(content).name == "content_rocket.jpg"
+    assert Path(style).name == "style_starry_night.jpg"
+    assert load_mask(mask, image_size(content)).getextrema() == (0, 255)
+    # Clicking an example sets every input it lists: a row without a mask empties the mask.
+    (load,) = [f for f in app.demo.fns.values() if getattr(f.fn, "__name__", "") == "load_example"]
+    position = [str(block.label).startswith("Mask") for block in load.outputs].index(True)
+    for index, row in enumerate(rows):
+        update = load.fn((index, row))[position]
+        assert (update["value"] is None) == (row[2] is None), row
