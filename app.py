@@ -365,9 +365,8 @@ def _save_result(snapshot: Snapshot, params: StyleParams, mask=None) -> str:
         old.unlink(missing_ok=True)  # keep the folder bounded on a long-running server
     handle, name = tempfile.mkstemp(prefix="stylized-", suffix=".png", dir=RESULTS_DIR)
     os.close(handle)
-    # The mask travels in the PNG at the result's size, so "Restore settings" brings it back.
-    mask_image = None if mask is None else load_mask(mask, snapshot.image.size)
-    return str(save_png(snapshot.image, name, params, mask=mask_image))
+    # The mask travels in the PNG, so "Restore settings" brings it back.
+    return str(save_png(snapshot.image, name, params, mask=mask))
 
 
 # --- speed: measured on this device, never assumed --------------------------------------

@@ -16,12 +16,15 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
+from PIL import Image, ImageDraw
 
 from style_core import read_params
+from style_core.images import read_mask
 
 pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
 
 from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
+from hostile_corpus import bomb_png  # noqa: E402
 
 import app  # noqa: E402 - the app's own limits: the server runs on this same host
 
@@ -182,6 +185,83 @@ def test_nan_style_weight_is_a_readable_error(client, app_server):
     assert_readable(message)
     assert "style_weight" in message and "nan" in message
     run_small_job(client)
+
+
+# --- masks -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def masks(tmp_path_factory) -> dict[str, Path]:
+    """Mask files for the content example (512x341): good ones and bad ones."""
+    folder = tmp_path_factory.mktemp("masks")
+    with Image.open(CONTENT_EXAMPLE) as content:
+        size = content.size
+    # As the browser's paint layer looks: strokes on a transparent background.
+    strokes = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(strokes).ellipse((40, 30, 260, 300), fill=(255, 45, 85, 255))
+    files = {
+        "strokes": strokes,
+        "not an image": b"these are notes, not a mask\n",
+        "an empty file": b"",
+        "a decompression bomb": bomb_png(60_000, 60_000),
+        "another shape": Image.new("L", (size[0] // 4, size[1] * 2), 255),
+    }
+    paths = {}
+    for name, value in files.items():
+        paths[name] = folder / f"{name.replace(' ', '_')}.png"
+        if isinstance(value, bytes):
+            paths[name].write_bytes(value)
+        else:
+            value.save(paths[name])
+    return paths
+
+
+def test_a_masked_job_streams_and_its_png_carries_the_mask(client, masks):
+    job = client.submit(
+        **images(), mask=handle_file(str(masks["strokes"])), steps=20, size=128,
+        api_name="/stylize",
+    )  # fmt: skip
+    updates = list(job)
+    assert job.status().code == Status.FINISHED
+    *intermediate, (image, status, _plot, progress, png) = updates
+    assert intermediate and not intermediate[0][3]["done"]
+    assert status.startswith("**Done.**") and progress["done"] is True
+    carried = read_mask(png)  # white where the strokes were, black elsewhere
+    assert carried.size == Image.open(image).size
+    width, height = carried.size
+    assert carried.getpixel((width // 4, height // 2)) == 255
+    assert carried.getpixel((width - 2, height - 2)) == 0
+
+
+BAD_MASKS = {
+    # mask file: words the message must contain
+    "not an image": ["mask", "not an image"],
+    "an empty file": ["mask", "not an image"],
+    "a decompression bomb": ["mask", "too large"],
+    "another shape": ["mask", "does not match the content image"],
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_MASKS))
+def test_a_bad_mask_is_a_readable_error_and_the_app_carries_on(client, masks, case):
+    with pytest.raises(AppError) as caught:
+        client.predict(**images(), **SMALL, mask=handle_file(str(masks[case])), api_name="/stylize")
+    message = str(caught.value)
+    assert_readable(message)
+    for word in BAD_MASKS[case]:
+        assert word in message, message
+    run_small_job(client)
+
+
+def test_split_without_a_second_style_is_a_readable_error(client, masks):
+    with pytest.raises(AppError) as caught:
+        client.predict(
+            **images(), **SMALL, mask=handle_file(str(masks["strokes"])), mask_mode="split",
+            api_name="/stylize",
+        )  # fmt: skip
+    message = str(caught.value)
+    assert_readable(message)
+    assert "second style" in message and "split" in message, message
 
 
 # --- cancelling ---------------------------------------------------------------------------
