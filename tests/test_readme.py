@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from style_core import read_params
+from style_core.images import read_mask
 
 pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
 
@@ -75,3 +78,16 @@ def test_readme_style_core_example_runs(monkeypatch, capsys, tmp_path):
     assert "'style'" in lines[-1] and "'content'" in lines[-1]  # the losses are printed
     params = read_params(out_png)
     assert (params.size, params.steps) == (128, 10)
+
+
+def test_readme_mask_example_runs(monkeypatch, tmp_path):
+    code = block_using("mask=mask")
+    code = replace(code, "mask=mask)\n", "StyleParams(size=96, steps=4), mask=mask)\n")
+    code = replace(code, '"rocket_sky.png"', repr(str(tmp_path / "rocket_sky.png")))
+    run(code, monkeypatch)
+    saved = Image.open(tmp_path / "rocket_sky.png")
+    assert saved.size == (96, 64)
+    mask = read_mask(saved)
+    assert mask is not None and mask.size == saved.size
+    sky, ground = np.asarray(mask)[:20].mean(), np.asarray(mask)[-5:].mean()
+    assert sky > 200 and ground < 10, (sky, ground)  # the example's sky mask, carried along
