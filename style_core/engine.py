@@ -270,25 +270,40 @@ def _build_scale(
         )
         or params.style_layers[:1]
     )  # a tiny coarse scale still gets the shallowest layer
-    if inputs.mask is None:
-        blended = {
-            name: sum(w * g[name] for g, w in zip(per_style, inputs.blend)) for name in layers
-        }
-        regions, keep = [_Region(blended)], None
-    else:
-        painted = _mask_tensor(inputs.mask, size, device)
-        regions = [
-            _Region({name: g[name] for name in layers}, _layer_masks(share, layers))
-            for g, share in zip(per_style, (painted, 1 - painted))
-            if share.mean() > 1e-3  # an empty region has no style to match
-        ]
-        keep = 1 - painted if len(styles) == 1 else None
+    regions, keep = _regions(per_style, layers, inputs, size, device)
     style_for_init = F.interpolate(
         styles[0], size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
     )
     return _Scale(
         size, steps, content_rgb, content, content_targets, layers, regions, keep, style_for_init
     )
+
+
+def _regions(
+    per_style: list[dict[str, torch.Tensor]],
+    layers: tuple[str, ...],
+    inputs: _Inputs,
+    size: tuple[int, int],
+    device: torch.device,
+) -> tuple[list[_Region], torch.Tensor | None]:
+    """Where each style goes at this scale, and where the content is kept.
+
+    No mask: one region, the whole image, with the styles' Gram matrices blended. A mask: the
+    first style where it is white, then the second style (or, with one, the content) where
+    it is black.
+    """
+    if inputs.mask is None:
+        blended = {
+            name: sum(w * g[name] for g, w in zip(per_style, inputs.blend)) for name in layers
+        }
+        return [_Region(blended)], None
+    painted = _mask_tensor(inputs.mask, size, device)
+    regions = [
+        _Region({name: g[name] for name in layers}, _layer_masks(share, layers))
+        for g, share in zip(per_style, (painted, 1 - painted))
+        if share.mean() > 1e-3  # an empty region has no style to match
+    ]
+    return regions, (1 - painted if len(per_style) == 1 else None)
 
 
 def _mask_tensor(mask: Image.Image, size: tuple[int, int], device: torch.device) -> torch.Tensor:
@@ -312,8 +327,9 @@ def _layer_masks(share: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.
 
 
 def _keep_content(image: torch.Tensor, scale: _Scale) -> torch.Tensor:
-    """Where a one-style mask is black, the content itself (grey blends): the content loss
-    alone would let colours drift there."""
+    """Where a one-style mask is black, the content itself (grey blends). Put back after
+    every scale and in every preview: the content loss alone lets the kept region drift (by
+    13/255 on average in benchmarks/masks.py, and the rocket takes on the sky's texture)."""
     if scale.keep is None:
         return image
     with torch.no_grad():
