@@ -25,7 +25,7 @@ from PIL import Image, ImageChops
 
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, read_params, stylize
 from style_core.engine import clear_gram_cache, scale_work
-from style_core.images import fit_size, image_size, load_image, load_mask, read_mask, save_png
+from style_core.images import fit_size, image_size, load_image, read_mask, save_png
 from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT, Knob, preset_for
 from style_core.vgg import LAYER_NAMES, load_caffe_state
 
@@ -501,60 +501,68 @@ def on_page_load(content):
 
 
 # --- the painted mask -------------------------------------------------------------------------
-# In the browser the editor holds the truth: the content as its canvas, the mask as see-through
-# paint on it. Run turns the paint into the mask image (the API's ``mask``) just before the job
-# starts, so the job always gets the last stroke; an uploaded, example or restored mask is shown
-# as paint, so what the visitor sees is what runs.
+# The mask component holds the mask that runs (the API's ``mask``); the canvas shows the content
+# with only the visitor's own strokes. Gradio 6.31's editor does not show layers set from Python
+# (they land off the picture), so an uploaded, example or restored mask is shown in the mask
+# component, not as paint. Strokes replace the mask: at each stroke, and again at Run (the
+# canvas is read at the click, so a stroke made just before it is never missed). ``from_canvas``
+# (a per-visitor gr.State) says whether the mask is the visitor's paint.
 
 
-def painting(content, mask) -> tuple:
-    """(editor value, mask) for a new content or mask: the content as the canvas, the mask as
-    paint on it. A mask that does not fit the content is cleared, with a warning saying why."""
+def fresh_canvas(content) -> dict | None:
+    """The editor's value for a content image: the content as the canvas, no paint."""
     if content is None:
-        return None, gr.update()  # nothing to paint on; an uploaded mask waits for the content
+        return None
     try:
         background = load_image(content, "content image", max_side=EDITOR_SIDE)
     except ImageError:
-        return None, gr.update()  # the job itself will say what is wrong with the file
+        return None  # the job itself will say what is wrong with the file
     background.thumbnail((EDITOR_SIDE, EDITOR_SIDE))
-    if mask is None:
-        return _editor_value(background, None), gr.update()
-    try:
-        paint = load_mask(mask, background.size)
-    except ImageError as error:
-        gr.Warning(f"Mask cleared: {error}")
-        return _editor_value(background, None), None
-    return _editor_value(background, paint), gr.update()
+    return {"background": background, "layers": [], "composite": background}
 
 
-def _editor_value(background: Image.Image, mask: Image.Image | None) -> dict:
-    if mask is None:
-        return {"background": background, "layers": [], "composite": background}
-    paint = Image.new("RGBA", background.size, BRUSH_COLOR)
-    paint.putalpha(mask.point(lambda value: round(value * BRUSH_OPACITY)))
-    composite = Image.alpha_composite(background.convert("RGBA"), paint)
-    return {"background": background, "layers": [paint], "composite": composite}
-
-
-def mask_from_painting(value) -> Image.Image | None:
-    """The editor's paint -> a greyscale mask (white = painted); None when nothing is painted.
-    Without a canvas (no content yet) the mask component is left as it is."""
+def painted_mask(value, from_canvas: bool) -> tuple:
+    """(mask, from_canvas) after a stroke, or at Run: the paint as a greyscale mask (white =
+    painted). Without paint, a mask the visitor painted (and erased) goes; an uploaded, example
+    or restored mask stays."""
     if not value or value.get("background") is None:
-        return gr.update()
+        return gr.update(), from_canvas  # no canvas yet (no content)
     alphas = [layer.getchannel("A") for layer in value["layers"] if layer.mode == "RGBA"]
     if not any(alpha.getextrema()[1] for alpha in alphas):
-        return None
+        return (None if from_canvas else gr.update()), from_canvas
     alpha = alphas[0]
     for other in alphas[1:]:
         alpha = ImageChops.lighter(alpha, other)
     # Overlapping strokes add up past the brush's opacity: clip there, so painted = white.
-    return alpha.point(lambda value: min(255, round(value / BRUSH_OPACITY)))
+    return alpha.point(lambda value: min(255, round(value / BRUSH_OPACITY))), True
 
 
-def clear_painting(content) -> tuple:
-    """The editor's "clear" removes its canvas too: put the content back, without paint."""
-    editor, _ = painting(content, None)
-    return editor, None
+def canvas_for_content(content, mask) -> tuple:
+    """(canvas, mask, from_canvas) for a new content image: a mask belongs to the picture it
+    was made for, so it goes (saying so), and the canvas starts afresh."""
+    if mask is not None:
+        gr.Warning("The mask was cleared: it was made for the previous picture.")
+    return fresh_canvas(content), None, False
+
+
+def canvas_for_mask(content) -> tuple:
+    """(canvas, from_canvas) once a mask is uploaded, cleared or set by an example: it replaces
+    the paint, so the canvas starts afresh."""
+    return fresh_canvas(content), False
+
+
+def clear_canvas(content) -> tuple:
+    """The editor's "clear" removes its picture too: put the content back, drop the mask."""
+    return fresh_canvas(content), None, False
+
+
+def canvas_after_restore(path, content) -> tuple:
+    """(canvas, from_canvas) after a restore: a PNG with a mask replaces the paint."""
+    try:
+        has_mask = path is not None and read_mask(path) is not None
+    except (ImageError, OSError):
+        has_mask = False
+    return canvas_for_mask(content) if has_mask else (gr.update(), gr.update())
 
 
 # --- restoring settings from a result PNG ---------------------------------------------------
@@ -727,7 +735,7 @@ def input_column() -> dict[str, Any]:
         ui["stop"] = gr.Button("Stop", variant="stop")
     # Made here, shown in its accordion below: the examples set it too.
     ui["mask"] = uploaded_image(
-        label="Mask (white = style): your painting, as of the last Run, or upload one",
+        label="Mask (white = style)",
         height=160,
         sources=["upload"],
         format="png",  # lossless: a mask is exact values
@@ -774,8 +782,9 @@ def mask_widgets(mask: gr.Image) -> dict[str, Any]:
         label="Where the styles go",
         info="Split: the second style (under 'Blend in a second style') paints the rest.",
     )
+    gr.Markdown("Your paint becomes this mask; or upload a mask of your own here.")
     mask.render()
-    return {"painter": painter, "mask_mode": mode}
+    return {"painter": painter, "mask_mode": mode, "from_canvas": gr.State(False)}
 
 
 def output_column() -> dict[str, Any]:
@@ -823,11 +832,32 @@ def output_column() -> dict[str, Any]:
 
 
 def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
-    """Run/Stop/examples start and cancel the job; estimate, quality and restore update widgets."""
+    """Run/Stop/examples start and cancel the job; estimate, quality and restore update widgets;
+    the canvas makes the mask."""
     settings = ui["settings"]
+    private = dict(queue=False, show_progress="hidden", api_visibility="private")
+    wire_job(ui, private)
+    timed = [ui["content"], settings["steps"], settings["size"], settings["multiscale"]]
+    for component in timed:
+        component.change(estimate, timed, ui["eta"], **private)
+    ui["quality"].input(
+        apply_quality,
+        [ui["quality"], ui["content"]],
+        [settings["steps"], settings["size"]],
+        **private,
+    )
+    restored = [*settings.values(), ui["blend"], ui["mask"], ui["status"]]
+    restore = ui["restore"].upload(restore_settings, ui["restore"], restored, **private)
+    wire_painting(ui, restore, private)
+    page = [ui["quality"], settings["steps"], settings["size"], ui["eta"]]
+    demo.load(on_page_load, ui["content"], page, **private)
+
+
+def wire_job(ui: dict[str, Any], private: dict) -> None:
+    """Run (the public /stylize), the examples and Stop; the comparison slider after a job."""
     images = [ui["content"], ui["style"], ui["style2"], ui["blend"]]
     # The mask's parameters come last: existing clients pass the others by position.
-    keywords = {**settings, "mask": ui["mask"], "mask_mode": ui["mask_mode"]}
+    keywords = {**ui["settings"], "mask": ui["mask"], "mask_mode": ui["mask_mode"]}
     for name, component in [
         *zip(("content", "style", "style2", "blend"), images),
         *keywords.items(),
@@ -843,43 +873,33 @@ def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
         concurrency_id="gpu",
         show_progress="minimal",
     )
-    private = dict(queue=False, show_progress="hidden", api_visibility="private")
     # Run reads the canvas first (its value is fetched at the click), then starts the job with
     # that mask: a stroke made just before the click is never missed.
-    read_paint = ui["run"].click(mask_from_painting, ui["painter"], ui["mask"], **private)
+    read_paint = ui["run"].click(**_paint_to_mask(ui), **private)
     run_event = read_paint.success(**job, api_name="stylize")
     example_event = ui["examples"].load_input_event.then(**job, api_visibility="private")
     ui["stop"].click(None, cancels=[run_event, example_event], api_visibility="private")
-    wire_painting(ui, private)
     for event in (run_event, example_event):
         event.success(before_after, [ui["content"], ui["output"]], ui["compare"], **private)
-    timed = [ui["content"], settings["steps"], settings["size"], settings["multiscale"]]
-    for component in timed:
-        component.change(estimate, timed, ui["eta"], **private)
-    ui["quality"].input(
-        apply_quality,
-        [ui["quality"], ui["content"]],
-        [settings["steps"], settings["size"]],
-        **private,
-    )
-    restored = [*settings.values(), ui["blend"], ui["mask"], ui["status"]]
-    ui["restore"].upload(restore_settings, ui["restore"], restored, **private).success(
-        painting, [ui["content"], ui["mask"]], [ui["painter"], ui["mask"]], **private
-    )
-    page = [ui["quality"], settings["steps"], settings["size"], ui["eta"]]
-    demo.load(on_page_load, ui["content"], page, **private)
 
 
-def wire_painting(ui: dict[str, Any], private: dict) -> None:
-    """Show a new content, or a mask set by upload or example, on the canvas; "clear" there
-    keeps the content and drops the paint."""
-    show = dict(
-        fn=painting, inputs=[ui["content"], ui["mask"]], outputs=[ui["painter"], ui["mask"]]
+def _paint_to_mask(ui: dict[str, Any]) -> dict:
+    state = [ui["mask"], ui["from_canvas"]]
+    return dict(fn=painted_mask, inputs=[ui["painter"], ui["from_canvas"]], outputs=state)
+
+
+def wire_painting(ui: dict[str, Any], restore: Any, private: dict) -> None:
+    """Strokes become the mask; a new content, or a mask set another way, starts the canvas
+    afresh; "clear" on the canvas drops the paint and the mask."""
+    canvas, content, mask, state = (
+        ui[key] for key in ("painter", "content", "mask", "from_canvas")
     )
-    for event in (ui["content"].change, ui["mask"].upload, ui["mask"].clear):
-        event(**show, **private)
-    ui["examples"].load_input_event.then(**show, **private)  # also when the content is the same
-    ui["painter"].clear(clear_painting, ui["content"], [ui["painter"], ui["mask"]], **private)
+    canvas.input(**_paint_to_mask(ui), **private)
+    content.input(canvas_for_content, [content, mask], [canvas, mask, state], **private)
+    for event in (mask.upload, mask.clear, ui["examples"].load_input_event.then):
+        event(canvas_for_mask, content, [canvas, state], **private)
+    canvas.clear(clear_canvas, content, [canvas, mask, state], **private)
+    restore.success(canvas_after_restore, [ui["restore"], content], [canvas, state], **private)
 
 
 def build_demo() -> gr.Blocks:

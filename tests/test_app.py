@@ -416,39 +416,52 @@ def test_the_mask_mode_does_not_matter_without_a_mask(images):
     assert isinstance(update[0], Image.Image)
 
 
-def test_a_painting_round_trips_through_the_canvas(images, left_half_mask):
-    """An uploaded (or example, or restored) mask shown as paint reads back as the same mask."""
-    editor, mask = app.painting(images[0], left_half_mask)
-    assert mask == gr.update()  # it fits the content: kept as it is
-    assert editor["background"].size == (128, 96)
-    (paint,) = editor["layers"]
-    assert paint.getchannel("A").getextrema() == (0, round(255 * app.BRUSH_OPACITY))
-    read_back = np.asarray(app.mask_from_painting(editor))
-    assert np.array_equal(read_back, np.asarray(Image.open(left_half_mask)))
+def _painted(size: tuple[int, int], box: tuple[int, int, int, int]) -> Image.Image:
+    """A paint layer as the canvas sends it: brush-coloured strokes at the brush's opacity."""
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    alpha = round(255 * app.BRUSH_OPACITY)
+    layer.paste((255, 45, 85, alpha), box)
+    return layer
 
 
-def test_nothing_painted_is_no_mask_and_no_canvas_keeps_the_mask(images):
-    editor, _ = app.painting(images[0], None)
-    assert editor["layers"] == []
-    assert app.mask_from_painting(editor) is None
-    empty = Image.new("RGBA", (128, 96), (0, 0, 0, 0))
-    assert app.mask_from_painting({**editor, "layers": [empty]}) is None
-    assert app.mask_from_painting(None) == gr.update()  # no content yet: an upload waits
-    assert app.painting(None, None) == (None, gr.update())
+def test_strokes_become_the_mask_white_where_painted(images, left_half_mask):
+    canvas = app.fresh_canvas(images[0])
+    assert canvas["background"].size == (128, 96) and canvas["layers"] == []
+    value = {**canvas, "layers": [_painted((128, 96), (0, 0, 64, 96))]}
+    mask, from_canvas = app.painted_mask(value, False)
+    assert from_canvas is True
+    assert np.array_equal(np.asarray(mask), np.asarray(Image.open(left_half_mask)))
 
 
-def test_a_mask_that_does_not_fit_a_new_content_is_cleared_with_a_warning(images, tmp_path):
-    tall = tmp_path / "tall.png"
-    Image.new("L", (40, 100), 255).save(tall)
-    with pytest.warns(UserWarning, match="Mask cleared: mask: its shape"):
-        editor, mask = app.painting(images[0], str(tall))
-    assert mask is None and editor["layers"] == []
+def test_no_paint_drops_a_painted_mask_and_keeps_an_uploaded_one(images):
+    canvas = app.fresh_canvas(images[0])
+    empty = {**canvas, "layers": [Image.new("RGBA", (128, 96), (0, 0, 0, 0))]}
+    assert app.painted_mask(empty, True) == (None, True)  # painted, then all erased
+    assert app.painted_mask(canvas, False) == (gr.update(), False)  # an upload stays
+    assert app.painted_mask(None, True) == (gr.update(), True)  # no content: no canvas yet
+    assert app.fresh_canvas(None) is None
 
 
-def test_clear_on_the_canvas_keeps_the_content_and_drops_the_paint(images):
-    editor, mask = app.clear_painting(images[0])
-    assert editor["background"].size == (128, 96) and editor["layers"] == []
-    assert mask is None
+def test_a_new_content_clears_the_mask_saying_so(images, left_half_mask):
+    with pytest.warns(UserWarning, match="mask was cleared"):
+        canvas, mask, from_canvas = app.canvas_for_content(images[0], left_half_mask)
+    assert canvas["layers"] == [] and mask is None and from_canvas is False
+    assert app.canvas_for_content(None, None) == (None, None, False)
+
+
+def test_clear_on_the_canvas_keeps_the_content_and_drops_paint_and_mask(images):
+    canvas, mask, from_canvas = app.clear_canvas(images[0])
+    assert canvas["background"].size == (128, 96) and canvas["layers"] == []
+    assert mask is None and from_canvas is False
+
+
+def test_restoring_a_png_with_a_mask_starts_the_canvas_afresh(images, tmp_path):
+    with_mask, without = tmp_path / "with.png", tmp_path / "without.png"
+    save_png(Image.new("RGB", (16, 12)), with_mask, StyleParams(), mask=Image.new("L", (16, 12)))
+    save_png(Image.new("RGB", (16, 12)), without, StyleParams())
+    canvas, from_canvas = app.canvas_after_restore(str(with_mask), images[0])
+    assert canvas["layers"] == [] and from_canvas is False
+    assert app.canvas_after_restore(str(without), images[0]) == (gr.update(), gr.update())
 
 
 def test_one_example_has_a_mask_that_fits_it_and_the_others_clear_it():
