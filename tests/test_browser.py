@@ -1,4 +1,4 @@
-"""The app in a real browser: upload, Run, live updates, Done, then Run again and Stop.
+"""The app in a real browser: upload, Run, live updates, Done, then Run again and Stop; paint a mask.
 
 Drives Debian's /usr/bin/chromium with Playwright (no browser download). Without it the test
 is skipped, except on CI (``CI`` set), where a missing browser is a failure.
@@ -205,3 +205,53 @@ def test_closing_the_tab_stops_the_run(page, app_server):
 
     # 1000 steps at 256 px would take minutes; idle within seconds means it was cancelled.
     wait_for_idle_server(app_server, "after the tab closed")
+
+
+def paint_stroke(page, canvas_label: str) -> None:
+    """Drag the brush across the middle of the picture, as a person would."""
+    canvas = block(page, canvas_label).last.locator("canvas").first
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + step * box["width"] * 0.02, y - step * 2)
+    page.mouse.up()
+
+
+def test_a_painted_stroke_becomes_the_mask_and_the_run_streams(page, tmp_path):
+    from playwright.sync_api import expect
+
+    block(page, "Content").locator('input[type="file"]').set_input_files(CONTENT_EXAMPLE)
+    block(page, "Style").locator('input[type="file"]').set_input_files(STYLE_EXAMPLE)
+    set_slider(page, "Steps (iterations)", 20)
+    set_slider(page, "Output size (long side, px)", 128)
+    page.get_by_text("Paint where the style goes").click()
+    canvas_label = "Paint the region that takes the style"
+    # The canvas shows the content once it has arrived.
+    expect(block(page, canvas_label).last.locator("canvas").first).to_be_visible()
+    mask = block(page, "Mask (white = style)").last
+    expect(mask.locator("img")).to_have_count(0)
+    paint_stroke(page, canvas_label)
+
+    shown_before = page.evaluate("window.seenSrcs.length")
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        f"window.seenSrcs.length >= {shown_before + 2} && window.statusText().startsWith('Done.')",
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+    assert re.match(r"Done\. Scale 1/1 \(128×\d+\)", status(page)), status(page)
+    # The stroke became the mask: white where painted, black elsewhere.
+    expect(mask.locator("img")).to_have_count(1)
+    shot = tmp_path / "mask.png"
+    mask.locator("img").screenshot(path=shot)
+    with Image.open(shot) as picture:
+        low, high = picture.convert("L").getextrema()
+    assert low < 30 and high > 225, (low, high)
+
+    # The canvas's clear keeps the picture and drops the paint and the mask.
+    block(page, canvas_label).last.get_by_role("button", name="Clear canvas").click()
+    expect(mask.locator("img")).to_have_count(0)
+    expect(block(page, canvas_label).last.locator("canvas").first).to_be_visible()
