@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from style_core.cli import build_parser, main, params_from_args
-from style_core.images import read_params
+from style_core.images import load_mask, read_mask, read_params
 from style_core.params import StyleParams
 from tests.conftest import make_content, make_style
 
@@ -240,3 +243,170 @@ def test_parsed_defaults_are_the_dataclass_defaults():
 
     args = build_parser().parse_args(["c.png", "s.png"])
     assert params_from_args(args) == StyleParams()
+
+
+# --- --mask --------------------------------------------------------------------------------
+
+MASK_TINY = ["--size", "64", "--steps", "2", "--quiet"]
+
+
+def _left_half_mask(path: Path, size: tuple[int, int]) -> Path:
+    mask = Image.new("L", size, 0)
+    mask.paste(255, (0, 0, size[0] // 2, size[1]))
+    mask.save(path)
+    return path
+
+
+def test_mask_end_to_end_carries_the_mask(inputs, tmp_path, capsys):
+    content, style = inputs
+    mask = _left_half_mask(tmp_path / "mask.png", (128, 96))  # twice the content's size
+    output = tmp_path / "masked.png"
+    argv = [str(content), str(style), "--mask", str(mask), "-o", str(output), *MASK_TINY]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    with Image.open(output) as result:
+        assert result.format == "PNG" and result.size == (64, 48)
+    stored = read_mask(output)
+    assert stored is not None and stored.mode == "L" and stored.size == (64, 48)
+    expected = load_mask(mask, (64, 48))  # resized to the content, as the run used it
+    assert np.array_equal(np.asarray(stored), np.asarray(expected))
+    assert read_params(output) == StyleParams(size=64, steps=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "content.png",
+        "mask.png",
+        "masked.png",
+        "style.jpg",
+    ]
+
+
+def test_mask_black_half_keeps_the_content(inputs, tmp_path):
+    """Black on the right: the right half of the result is the content's right half."""
+    content, style = inputs
+    mask = _left_half_mask(tmp_path / "mask.png", (64, 48))
+    output = tmp_path / "masked.png"
+    argv = [str(content), str(style), "--mask", str(mask), "-o", str(output), *MASK_TINY]
+    assert main(argv) == 0
+    with Image.open(output) as result:
+        result_pixels = np.asarray(result.convert("RGB"), dtype=int)
+    original = np.asarray(make_content(), dtype=int)
+    right = np.abs(result_pixels[:, 40:] - original[:, 40:]).max()
+    left = np.abs(result_pixels[:, :24] - original[:, :24]).mean()
+    assert right <= 1 and left > 3, (right, left)
+
+
+def test_transparent_layer_mask_and_two_styles(inputs, tmp_path):
+    content, style = inputs
+    second = tmp_path / "second.png"
+    make_style(48, 64).transpose(Image.Transpose.ROTATE_90).save(second)
+    layer = Image.new("RGBA", (64, 48), (0, 0, 0, 0))
+    layer.paste((255, 0, 0, 255), (0, 0, 16, 48))  # a red stroke down the left edge
+    layer.save(tmp_path / "layer.png")
+    output = tmp_path / "two.png"
+    argv = [str(content), str(style), str(second), "--mask", str(tmp_path / "layer.png")]
+    assert main([*argv, "-o", str(output), *MASK_TINY]) == 0
+    stored = np.asarray(read_mask(output), dtype=int)
+    assert (stored[:, :16] == 255).all() and (stored[:, 16:] == 0).all()  # alpha, not colour
+
+
+def test_output_without_mask_carries_none(inputs, tmp_path):
+    content, style = inputs
+    output = tmp_path / "plain.png"
+    assert main([str(content), str(style), "-o", str(output), *MASK_TINY]) == 0
+    assert read_mask(output) is None
+
+
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _bomb(path: Path) -> Path:
+    """A few hundred bytes whose header claims 60000x60000 pixels."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", 60_000, 60_000, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1024)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return _written(path, png)
+
+
+@pytest.mark.parametrize(
+    ("make", "needles"),
+    [
+        (lambda folder: folder / "missing.png", ["mask: file not found", "missing.png"]),
+        (lambda folder: _written(folder / "empty.png", b""), ["mask: not an image"]),
+        (lambda folder: _written(folder / "notes.png", b"notes\n"), ["mask: not an image"]),
+        (lambda folder: _bomb(folder / "bomb.png"), ["mask: ", "too large"]),
+        (
+            lambda folder: _left_half_mask(folder / "square.png", (64, 64)),
+            ["mask: ", "64x64", "64x48", "does not match"],
+        ),
+    ],
+    ids=["missing", "empty", "text", "bomb", "square"],
+)
+def test_bad_mask_exits_2_with_one_line(inputs, tmp_path, capsys, make, needles):
+    content, style = inputs
+    mask = make(tmp_path)
+    output = tmp_path / "out.png"
+    assert main([str(content), str(style), "--mask", str(mask), "-o", str(output), *TINY]) == 2
+    line = _one_error_line(capsys)
+    for needle in needles:
+        assert needle in line, line
+    assert str(tmp_path) not in line
+    assert not output.exists()
+
+
+def test_mask_with_three_styles_exits_2(inputs, tmp_path, capsys):
+    content, style = inputs
+    mask = _left_half_mask(tmp_path / "mask.png", (64, 48))
+    output = tmp_path / "out.png"
+    argv = [str(content), *[str(style)] * 3, "--mask", str(mask), "-o", str(output), *TINY]
+    assert main(argv) == 2
+    line = _one_error_line(capsys)
+    assert "mask" in line and "two styles at most" in line and "3" in line
+    assert not output.exists()
+
+
+def test_mask_with_style_blend_exits_2(inputs, tmp_path, capsys):
+    content, style = inputs
+    mask = _left_half_mask(tmp_path / "mask.png", (64, 48))
+    output = tmp_path / "out.png"
+    argv = [str(content), str(style), str(style), "--mask", str(mask), "--style-blend", "1", "2"]
+    assert main([*argv, "-o", str(output), *TINY]) == 2
+    line = _one_error_line(capsys)
+    assert "style_blend" in line and "mask" in line
+    assert not output.exists()
+
+
+def test_bad_content_with_a_mask_names_the_content(inputs, tmp_path, capsys):
+    _, style = inputs
+    mask = _left_half_mask(tmp_path / "mask.png", (64, 48))
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    for content, needle in ((tmp_path / "gone.png", "not found"), (empty, "not an image")):
+        output = tmp_path / "out.png"
+        argv = [str(content), str(style), "--mask", str(mask), "-o", str(output), *TINY]
+        assert main(argv) == 2
+        line = _one_error_line(capsys)
+        assert line.startswith("error: content image: ") and needle in line, line
+        assert not output.exists()
+
+
+def test_mask_error_is_the_only_line_without_quiet(inputs, tmp_path, capsys):
+    """No progress bar is drawn ahead of an input error."""
+    content, style = inputs
+    mask = _left_half_mask(tmp_path / "mask.png", (64, 48))
+    argv = [str(content), *[str(style)] * 3, "--mask", str(mask), "-o", str(tmp_path / "o.png")]
+    assert main([*argv, "--size", "64", "--steps", "2"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+    assert "%" not in captured.err and "\r" not in captured.err
+
+
+def test_mask_flag_is_documented():
+    text = build_parser().format_help()
+    assert "--mask FILE" in text and "white" in text and "black" in text

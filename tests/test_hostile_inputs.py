@@ -3,11 +3,13 @@
 Every file of tests/hostile_corpus.py gives either a correct result (a PNG of the right size)
 or a one-line error that names the problem, never a traceback or a server path. The server
 survives the whole corpus and still serves; the hostile files leave its memory and open files
-where they were.
+where they were. The same files as a mask (``--mask``, ``stylize(mask=...)``) are refused with
+a one-line message before any heavy work.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -16,18 +18,28 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from style_core import read_params
+from style_core import ImageError, StyleParams, read_params, run, stylize
 from style_core.cli import main as cli_main
+from style_core.images import load_mask, resize
 
 pytest.register_assert_rewrite("app_server", "test_app_client")
 
 from app_server import CONTENT_EXAMPLE, REPO, STYLE_EXAMPLE  # noqa: E402
-from hostile_corpus import BY_NAME, CASE_NAMES, CASES, Case, fit, write_corpus  # noqa: E402
+from hostile_corpus import (  # noqa: E402
+    BY_NAME,
+    CASE_NAMES,
+    CASES,
+    Case,
+    fit,
+    scene,
+    write_corpus,
+)
 from test_app_client import assert_readable  # noqa: E402
 
 pytest_plugins = ["app_server"]
@@ -273,3 +285,169 @@ def test_corpus_is_big_enough_and_covers_both_outcomes():
     assert {case.expect for case in CASES} == {"ok", "error"}
     assert len({case.filename for case in CASES}) == len(CASES)
     assert BY_NAME["6000x4000 photo jpeg"].large
+
+
+# --- hostile masks: the Python API and the CLI ----------------------------------------------
+
+MASK_CASES = tuple(case.name for case in CASES if case.expect == "error")
+# Legitimate pictures of another shape than the content's are refused as masks, by shape.
+MASK_SHAPE_CASES = ("1x1", "2x4000", "4000x2", "exif orientation 6 jpeg")
+MASK_CONTENT_SIZE = (64, 48)  # tests.hostile_corpus.SMALL: the shape of most "ok" files
+MASK_PARAMS = StyleParams(size=64, steps=2)
+
+
+def scene_image() -> Image.Image:
+    return Image.fromarray(scene(*MASK_CONTENT_SIZE))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fails the test if the run gets as far as building the network (heavy work)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the mask was not checked before the network was built")
+
+    monkeypatch.setattr("style_core.engine.get_vgg19", refuse)
+
+
+def api_error(content, styles, mask, params: StyleParams = MASK_PARAMS) -> str:
+    """The message ``stylize`` raises at its first step, before any optimisation."""
+    snapshots = stylize(content, styles, params, mask)
+    with pytest.raises(ValueError) as info:
+        next(snapshots)
+    message = str(info.value)
+    assert_readable(message)
+    assert "\n" not in message and "Traceback" not in message
+    assert "/tmp" not in message and "/work" not in message
+    return message
+
+
+@pytest.mark.parametrize("name", MASK_CASES)
+def test_api_hostile_mask(corpus, no_network, name):
+    case = corpus[name]
+    content = scene_image()
+    for source in (case.path, str(case.path), case.path.read_bytes()):
+        message = api_error(content, STYLE_EXAMPLE, source)
+        assert message.startswith("mask: "), message
+        for word in case.words:
+            assert word in message, message
+    with pytest.raises(ImageError):  # the error is an ImageError, itself a ValueError
+        next(stylize(content, STYLE_EXAMPLE, MASK_PARAMS, case.path))
+
+
+@pytest.mark.parametrize("name", MASK_SHAPE_CASES)
+def test_api_mask_of_another_shape(corpus, no_network, name):
+    case = corpus[name]
+    message = api_error(scene_image(), STYLE_EXAMPLE, case.path)
+    assert message.startswith("mask: ") and "does not match" in message, message
+    shown = "{}x{}".format(*case.source_size)
+    assert shown in message and "{}x{}".format(*MASK_CONTENT_SIZE) in message, message
+
+
+@pytest.mark.parametrize(
+    "name", [case.name for case in CASES if case.expect == "ok" and not case.large]
+)
+def test_unusual_but_valid_pictures_are_read_as_masks(corpus, name):
+    """Every legitimate file of the corpus is a usable mask for a content of its own shape."""
+    case = corpus[name]
+    mask = load_mask(case.path, case.source_size)
+    assert mask.mode == "L" and mask.size == case.source_size
+    low, high = mask.getextrema()
+    assert 0 <= low <= high <= 255
+
+
+def test_large_photo_is_read_as_a_mask_for_a_small_content(corpus):
+    case = corpus["6000x4000 photo jpeg"]
+    mask = load_mask(case.path, (96, 64))
+    assert mask.mode == "L" and mask.size == (96, 64)
+
+
+def test_api_mask_with_three_styles_is_refused(no_network):
+    mask = Image.new("L", MASK_CONTENT_SIZE, 255)
+    message = api_error(scene_image(), [STYLE_EXAMPLE] * 3, mask)
+    assert "mask" in message and "two styles at most" in message and "3" in message
+
+
+def test_api_mask_with_style_blend_is_refused(no_network):
+    mask = Image.new("L", MASK_CONTENT_SIZE, 255)
+    params = StyleParams(size=64, steps=2, style_blend=(1.0, 2.0))
+    message = api_error(scene_image(), [STYLE_EXAMPLE] * 2, mask, params)
+    assert "style_blend" in message and "mask" in message
+
+
+def test_api_mask_of_a_wrong_python_type_is_refused(no_network):
+    message = api_error(scene_image(), STYLE_EXAMPLE, 42)
+    assert message.startswith("mask: expected a file path"), message
+
+
+def test_api_all_black_mask_keeps_the_content():
+    """Black = keep the content: the result is the content itself, at the output size."""
+    content = Image.fromarray(scene(96, 64, seed=11))
+    params = StyleParams(size=128, steps=3)
+    result = run(content, STYLE_EXAMPLE, params, mask=Image.new("L", (96, 64), 0))
+    assert result.size == (128, 85)
+    expected = np.asarray(resize(content, result.size), dtype=int)
+    assert np.abs(np.asarray(result, dtype=int) - expected).max() <= 1
+
+
+def test_api_all_white_mask_styles_everything_like_no_mask():
+    """White everywhere = style everywhere: the same picture as a run without a mask."""
+    content = Image.fromarray(scene(96, 64, seed=11))
+    params = StyleParams(size=128, steps=3)
+    white = np.ones((64, 96), np.float32)  # a float array in 0..1: 1 = style
+    masked = np.asarray(run(content, STYLE_EXAMPLE, params, mask=white), dtype=int)
+    plain = np.asarray(run(content, STYLE_EXAMPLE, params), dtype=int)
+    unchanged = np.asarray(resize(content, (128, 85)), dtype=int)
+    assert masked.shape == plain.shape == (85, 128, 3)
+    assert np.abs(masked - unchanged).mean() > 3  # the style did arrive
+    assert np.abs(masked - plain).mean() < 1
+
+
+def mask_argv(content: Path, mask: Path, output: Path, *styles: Path) -> list[str]:
+    styles = styles or (STYLE_EXAMPLE,)
+    return [str(content), *map(str, styles), "--mask", str(mask), "-o", str(output), *CLI_ARGS]
+
+
+@pytest.fixture
+def small_content(tmp_path) -> Path:
+    path = tmp_path / "content.png"
+    scene_image().save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", MASK_CASES)
+def test_cli_hostile_mask(corpus, small_content, tmp_path, capsys, no_network, name):
+    case = corpus[name]
+    output = tmp_path / "out.png"
+    code, lines = run_cli(capsys, mask_argv(small_content, case.path, output))
+    check_cli_error(code, lines, case, "mask")
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("name", MASK_SHAPE_CASES)
+def test_cli_mask_of_another_shape(corpus, small_content, tmp_path, capsys, no_network, name):
+    case = corpus[name]
+    output = tmp_path / "out.png"
+    code, lines = run_cli(capsys, mask_argv(small_content, case.path, output))
+    shown = "{}x{}".format(*case.source_size)
+    refused = dataclasses.replace(case, expect="error", words=("does not match", shown, "64x48"))
+    check_cli_error(code, lines, refused, "mask")
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("name", ["png bomb 60000x60000", "zero bytes", "truncated png"])
+def test_cli_subprocess_hostile_mask(corpus, small_content, tmp_path, name):
+    """A real ``python -m style_core --mask`` process: exit 2 and exactly one line."""
+    case = corpus[name]
+    output = tmp_path / "out.png"
+    done = subprocess.run(
+        [sys.executable, "-m", "style_core", *mask_argv(small_content, case.path, output)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONWARNINGS": ""},
+    )
+    assert done.stdout == ""
+    check_cli_error(done.returncode, done.stderr.splitlines(), case, "mask")
+    assert not output.exists()

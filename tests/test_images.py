@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import time
@@ -11,14 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from style_core.images import (
+    MASK_KEY,
     MAX_INPUT_PIXELS,
     MIN_SIDE,
     ImageError,
     fit_size,
+    image_size,
     load_image,
+    load_mask,
+    read_mask,
     read_params,
     resize,
     save_png,
@@ -437,3 +442,263 @@ def test_read_params_of_a_plain_png_is_none(tmp_path, content_image):
     bare = save_png(content_image, tmp_path / "bare.png")
     assert read_params(bare) is None
     assert read_params(content_image) is None
+
+
+# --- masks -------------------------------------------------------------------------------
+
+
+def _checked_mask(mask: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    assert isinstance(mask, Image.Image)
+    assert mask.mode == "L"
+    assert mask.size == size
+    return _pixels(mask)
+
+
+def _left_half_white(width: int, height: int) -> Image.Image:
+    mask = Image.new("L", (width, height), 0)
+    mask.paste(255, (0, 0, width // 2, height))
+    return mask
+
+
+def test_mask_comes_back_greyscale_at_the_content_size(tmp_path):
+    path = tmp_path / "mask.png"
+    _left_half_white(64, 48).save(path)
+    for source in (path, str(path), path.read_bytes(), Image.open(path)):
+        pixels = _checked_mask(load_mask(source, (64, 48)), (64, 48))
+        assert (pixels[:, :32] == 255).all() and (pixels[:, 32:] == 0).all()
+
+
+def test_grey_mask_values_are_kept():
+    ramp = np.tile(np.arange(0, 256, 4, dtype=np.uint8), (48, 1))  # 64 columns
+    pixels = _checked_mask(load_mask(Image.fromarray(ramp, "L"), (64, 48)), (64, 48))
+    assert np.array_equal(pixels, ramp)
+
+
+@pytest.mark.parametrize("mask_size", [(128, 96), (32, 24), (65, 49)])
+def test_mask_of_another_size_but_the_same_aspect_is_resized(mask_size):
+    pixels = _checked_mask(load_mask(_left_half_white(*mask_size), (64, 48)), (64, 48))
+    # Away from the edge the halves keep their values; bilinear resizing only softens it.
+    assert (pixels[:, :28] == 255).all() and (pixels[:, 36:] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("mask_size", "content_size"), [((103, 100), (100, 100)), ((97, 65), (96, 64))]
+)
+def test_mask_within_5_percent_of_the_aspect_is_accepted(mask_size, content_size):
+    mask = Image.new("L", mask_size, 255)
+    assert (_checked_mask(load_mask(mask, content_size), content_size) == 255).all()
+
+
+@pytest.mark.parametrize(
+    ("mask_size", "content_size"),
+    [
+        ((64, 64), (96, 64)),
+        ((96, 64), (64, 96)),
+        ((107, 100), (100, 100)),
+        ((100, 107), (100, 100)),
+    ],
+)
+def test_mask_of_a_clearly_different_aspect_is_refused_naming_both_shapes(mask_size, content_size):
+    with pytest.raises(ImageError) as info:
+        load_mask(Image.new("L", mask_size, 255), content_size)
+    message = str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert message.startswith("mask: ") and "\n" not in message
+    assert "{}x{}".format(*mask_size) in message and "{}x{}".format(*content_size) in message
+
+
+def test_mask_error_uses_the_given_name():
+    with pytest.raises(ImageError, match=r"^brush layer: .*64x64.*96x64"):
+        load_mask(Image.new("L", (64, 64)), (96, 64), name="brush layer")
+
+
+def test_transparent_layer_is_read_by_its_alpha(tmp_path):
+    """Strokes painted over a see-through layer: painted = style, whatever the brush colour."""
+    layer = Image.new("RGBA", (64, 48), (255, 255, 255, 0))  # transparent white
+    layer.paste((0, 0, 0, 255), (0, 0, 20, 48))  # an opaque black stroke
+    layer.paste((200, 30, 30, 255), (40, 10, 50, 30))  # an opaque red stroke
+    layer.paste((0, 0, 0, 128), (55, 0, 64, 48))  # a half-transparent stroke: grey
+    path = tmp_path / "layer.png"
+    layer.save(path)
+    for source in (layer, path):
+        pixels = _checked_mask(load_mask(source, (64, 48)), (64, 48))
+        assert (pixels[:, :20] == 255).all()
+        assert (pixels[10:30, 40:50] == 255).all()
+        assert (pixels[:, 20:40] == 0).all() and (pixels[:10, 40:55] == 0).all()
+        assert (pixels[:, 55:] == 128).all()
+
+
+def test_la_and_transparent_palette_masks_are_read_by_alpha(tmp_path):
+    la = Image.new("LA", (8, 6), (255, 0))
+    la.paste((0, 255), (0, 0, 4, 6))  # painted black on the left
+    palette = Image.new("P", (8, 6), 0)
+    palette.putpalette([255, 255, 255, 0, 0, 0] + [0, 0, 0] * 254)
+    palette.paste(1, (0, 0, 4, 6))
+    palette_path = tmp_path / "palette.png"
+    palette.save(palette_path, transparency=0)  # index 0 (white) is see-through
+    for source in (la, palette_path):
+        pixels = _checked_mask(load_mask(source, (8, 6)), (8, 6))
+        assert (pixels[:, :4] == 255).all() and (pixels[:, 4:] == 0).all()
+
+
+def test_opaque_rgba_mask_is_read_by_luminance():
+    """Alpha 255 everywhere says nothing about where to paint: the picture itself does."""
+    rgba = Image.new("RGBA", (8, 6), (0, 0, 0, 255))
+    rgba.paste((255, 255, 255, 255), (0, 0, 4, 6))
+    pixels = _checked_mask(load_mask(rgba, (8, 6)), (8, 6))
+    assert (pixels[:, :4] == 255).all() and (pixels[:, 4:] == 0).all()
+
+
+def test_colour_mask_is_read_by_luminance():
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (0, 0, 0), (128, 128, 128)]
+    rgb = np.array([colours], np.uint8)  # 6x1
+    pixels = _checked_mask(load_mask(rgb, (6, 1)), (6, 1))[0]
+    expected = [round(0.299 * r + 0.587 * g + 0.114 * b) for r, g, b in colours]
+    assert all(abs(int(p) - e) <= 1 for p, e in zip(pixels, expected)), (pixels, expected)
+
+
+@pytest.mark.parametrize("value", [0, 255])
+def test_all_black_and_all_white_masks_are_accepted(tmp_path, value):
+    path = tmp_path / "flat.png"
+    Image.new("L", (32, 24), value).save(path)
+    pixels = _checked_mask(load_mask(path, (64, 48)), (64, 48))
+    assert (pixels == value).all()
+
+
+def test_numpy_masks_uint8_and_float():
+    uint8 = np.zeros((24, 32), np.uint8)
+    uint8[:, :16] = 255
+    floats = np.zeros((24, 32), np.float32)
+    floats[:, :16] = 1.0
+    floats[:, 16:] = 0.5
+    pixels = _checked_mask(load_mask(uint8, (32, 24)), (32, 24))
+    assert (pixels[:, :16] == 255).all() and (pixels[:, 16:] == 0).all()
+    pixels = _checked_mask(load_mask(floats, (32, 24)), (32, 24))
+    assert (pixels[:, :16] == 255).all() and (pixels[:, 16:] == 128).all()
+    column = _checked_mask(load_mask(uint8[:, :, None], (64, 48)), (64, 48))  # HxWx1, resized
+    assert column[:, 0].min() == 255 and column[:, -1].max() == 0
+
+
+def test_exif_rotated_mask_is_turned_like_the_content(tmp_path):
+    # Stored 64x48 with a white top half and orientation 6 ("rotate 90 degrees clockwise"):
+    # shown 48x64 with the white half on the right, as the content photo it was painted on.
+    stored = Image.new("L", (64, 48), 0)
+    stored.paste(255, (0, 0, 64, 24))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "mask.jpg"
+    stored.save(path, exif=exif, quality=95)
+    assert image_size(path) == (48, 64)
+    pixels = _checked_mask(load_mask(path, (48, 64)), (48, 64))
+    assert pixels[:, 28:].min() > 200 and pixels[:, :20].max() < 50
+    with pytest.raises(ImageError, match="48x64"):  # the stored shape is never compared
+        load_mask(path, (64, 48))
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        (b"", "not an image"),
+        (b"<svg></svg>", "not an image"),
+        (_png_header_only(60_000, 60_000), "too large"),
+        (_png_header_only(8_000, 8_000), "too large"),
+    ],
+)
+def test_bad_mask_files_get_a_one_line_message_naming_the_mask(source, words):
+    with pytest.raises(ImageError) as info:
+        load_mask(source, (64, 48))
+    message = str(info.value)
+    assert message.startswith("mask: ") and words in message and "\n" not in message
+
+
+def test_truncated_mask_is_named_damaged(tmp_path):
+    noisy = np.random.default_rng(4).integers(0, 256, (48, 64), dtype=np.uint8)
+    data = _png_bytes(Image.fromarray(noisy, "L"))
+    path = tmp_path / "cut.png"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageError, match=r"^mask: the image data is damaged or truncated") as info:
+        load_mask(path, (64, 48))
+    _no_path_in(str(info.value), tmp_path)
+
+
+def test_image_size_names_the_input(tmp_path):
+    with pytest.raises(ImageError, match=r"^content image: file not found: gone\.png$"):
+        image_size(tmp_path / "gone.png", "content image")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageError, match=r"^content image: not an image"):
+        image_size(empty, "content image")
+
+
+# --- masks in the result PNG -------------------------------------------------------------
+
+
+def _gradient_mask(width: int = 64, height: int = 48) -> Image.Image:
+    y, x = np.mgrid[0:height, 0:width]
+    return Image.fromarray(((x * 255 // (width - 1) + y) % 256).astype(np.uint8), "L")
+
+
+def test_save_png_and_read_mask_round_trip(tmp_path, content_image):
+    mask = _gradient_mask()
+    params = StyleParams(size=64, steps=3)
+    path = save_png(content_image, tmp_path / "out.png", params, mask=mask)
+    for source in (path, str(path), Image.open(path)):
+        back = read_mask(source)
+        assert back is not None and back.mode == "L" and back.size == mask.size
+        assert np.array_equal(_pixels(back), _pixels(mask))
+    assert read_params(path) == params  # the mask does not disturb the parameters
+    with Image.open(path) as reopened:
+        assert np.array_equal(_pixels(reopened.convert("RGB")), _pixels(content_image))
+
+
+def test_colour_mask_is_stored_greyscale(tmp_path, content_image):
+    rgb = Image.new("RGB", (64, 48), (255, 255, 255))
+    rgb.paste((0, 0, 0), (0, 0, 32, 48))
+    back = read_mask(save_png(content_image, tmp_path / "out.png", mask=rgb))
+    pixels = _checked_mask(back, (64, 48))
+    assert (pixels[:, :32] == 0).all() and (pixels[:, 32:] == 255).all()
+
+
+def test_read_mask_of_a_png_without_one_is_none(tmp_path, content_image):
+    plain = tmp_path / "plain.png"
+    content_image.save(plain)
+    assert read_mask(plain) is None
+    assert read_mask(save_png(content_image, tmp_path / "params.png", StyleParams())) is None
+    assert read_mask(content_image) is None
+
+
+def _png_with_mask_text(tmp_path: Path, image: Image.Image, text: str) -> Path:
+    info = PngImagePlugin.PngInfo()
+    info.add_text(MASK_KEY, text, zip=True)
+    path = tmp_path / "tampered.png"
+    image.save(path, format="PNG", pnginfo=info)
+    return path
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "this is not base64 at all!",
+        "QUJD=",  # bad padding
+        base64.b64encode(b"not a png, but valid base64").decode(),
+        base64.b64encode(_png_header_only(60_000, 60_000)).decode(),  # a bomb inside
+    ],
+)
+def test_damaged_embedded_mask_is_an_image_error(tmp_path, content_image, payload):
+    path = _png_with_mask_text(tmp_path, content_image, payload)
+    with pytest.raises(ImageError) as info:
+        read_mask(path)
+    message = str(info.value)
+    assert "mask" in message and "\n" not in message
+    _no_path_in(message, tmp_path)
+
+
+def test_truncated_embedded_mask_is_an_image_error(tmp_path, content_image):
+    data = _png_bytes(
+        Image.fromarray(np.random.default_rng(5).integers(0, 256, (48, 64), dtype=np.uint8), "L")
+    )
+    path = _png_with_mask_text(
+        tmp_path, content_image, base64.b64encode(data[: len(data) // 2]).decode()
+    )
+    with pytest.raises(ImageError, match="embedded mask: the image data is damaged"):
+        read_mask(path)
