@@ -702,3 +702,17 @@ def test_truncated_embedded_mask_is_an_image_error(tmp_path, content_image):
     )
     with pytest.raises(ImageError, match="embedded mask: the image data is damaged"):
         read_mask(path)
+
+
+def test_save_png_stores_any_mask_input_at_the_result_size(tmp_path, content_image):
+    """A path, a larger mask or a painted transparent layer: stored as the run read it."""
+    big = tmp_path / "big_mask.png"
+    Image.new("L", (128, 96), 255).save(big)
+    stored = read_mask(save_png(content_image, tmp_path / "a.png", mask=big))
+    assert (_checked_mask(stored, (64, 48)) == 255).all()
+    layer = Image.new("RGBA", (64, 48), (0, 0, 0, 0))
+    layer.paste((0, 0, 0, 255), (0, 0, 32, 48))  # a black stroke: painted, so style
+    stored = _checked_mask(
+        read_mask(save_png(content_image, tmp_path / "b.png", mask=layer)), (64, 48)
+    )
+    assert (stored[:, :32] == 255).all() and (stored[:, 32:] == 0).all()
