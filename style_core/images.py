@@ -230,7 +230,11 @@ def save_png(
         info.add_text(PARAMS_KEY, params.to_json())
     if mask is not None:
         buffer = io.BytesIO()
-        load_mask(mask, image.size).save(buffer, format="PNG", optimize=True)
+        # No shape check here: the run already checked the mask against the content, and the
+        # result's shape may differ from the content's (the short side is at least MIN_SIDE).
+        stored = load_image(mask, "mask", convert=_mask_values)
+        stored = stored.resize(image.size, Image.Resampling.BILINEAR)
+        stored.save(buffer, format="PNG", optimize=True)
         info.add_text(MASK_KEY, base64.b64encode(buffer.getvalue()).decode("ascii"), zip=True)
     path = Path(path)
     image.save(path, format="PNG", pnginfo=info)
