@@ -410,3 +410,18 @@ def test_mask_error_is_the_only_line_without_quiet(inputs, tmp_path, capsys):
 def test_mask_flag_is_documented():
     text = build_parser().format_help()
     assert "--mask FILE" in text and "white" in text and "black" in text
+
+
+def test_mask_for_a_very_thin_content_is_saved(tmp_path, capsys):
+    """The result's short side is raised to MIN_SIDE, so its shape is not the content's: the
+    mask, checked against the content before the run, is stored at the result's size."""
+    content, style = tmp_path / "thin.png", tmp_path / "style.png"
+    Image.new("RGB", (2, 400), (90, 120, 200)).save(content)
+    make_style().save(style)
+    mask = _left_half_mask(tmp_path / "mask.png", (2, 400))
+    output = tmp_path / "thin_out.png"
+    argv = [str(content), str(style), "--mask", str(mask), "-o", str(output), *MASK_TINY]
+    assert main(argv) == 0, capsys.readouterr().err
+    with Image.open(output) as result:
+        assert result.size == (32, 64)
+    assert read_mask(output).size == (32, 64)

@@ -716,3 +716,10 @@ def test_save_png_stores_any_mask_input_at_the_result_size(tmp_path, content_ima
         read_mask(save_png(content_image, tmp_path / "b.png", mask=layer)), (64, 48)
     )
     assert (stored[:, :32] == 255).all() and (stored[:, 32:] == 0).all()
+
+
+def test_save_png_stores_the_mask_at_a_result_of_another_shape(tmp_path):
+    """A 2x400 content gives a 32x64 result (MIN_SIDE): its 2x400 mask is stored, not refused."""
+    result = Image.new("RGB", (32, 64))
+    stored = read_mask(save_png(result, tmp_path / "thin.png", mask=Image.new("L", (2, 400), 255)))
+    assert (_checked_mask(stored, (32, 64)) == 255).all()
