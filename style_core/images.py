@@ -229,16 +229,26 @@ def save_png(
     if params is not None:
         info.add_text(PARAMS_KEY, params.to_json())
     if mask is not None:
-        buffer = io.BytesIO()
         # No shape check here: the run already checked the mask against the content, and the
         # result's shape may differ from the content's (the short side is at least MIN_SIDE).
         stored = load_image(mask, "mask", convert=_mask_values)
-        stored = stored.resize(image.size, Image.Resampling.BILINEAR)
-        stored.save(buffer, format="PNG", optimize=True)
-        info.add_text(MASK_KEY, base64.b64encode(buffer.getvalue()).decode("ascii"), zip=True)
+        info.add_text(MASK_KEY, _mask_text(stored, image.size), zip=True)
     path = Path(path)
     image.save(path, format="PNG", pnginfo=info)
     return path
+
+
+def _mask_text(mask: Image.Image, size: tuple[int, int]) -> str:
+    """The mask as base64 PNG at ``size``, halved until Pillow will read it back (it refuses
+    text chunks over MAX_TEXT_CHUNK, 1 MiB, as a defence against decompression bombs; only
+    a large, noisy mask gets there)."""
+    while True:
+        buffer = io.BytesIO()
+        mask.resize(size, Image.Resampling.BILINEAR).save(buffer, format="PNG", optimize=True)
+        text = base64.b64encode(buffer.getvalue()).decode("ascii")
+        if len(text) < PngImagePlugin.MAX_TEXT_CHUNK or min(size) <= MIN_SIDE:
+            return text
+        size = (max(MIN_SIDE, size[0] // 2), max(MIN_SIDE, size[1] // 2))
 
 
 def read_params(source: str | os.PathLike | Image.Image) -> StyleParams | None:
@@ -255,9 +265,12 @@ def read_mask(source: str | os.PathLike | Image.Image) -> Image.Image | None:
     """The mask embedded by ``save_png`` (greyscale), or None if the image carries none.
     Raises ImageError if the embedded mask is damaged."""
     if not isinstance(source, Image.Image):
-        with Image.open(source) as image:
+        with _open(Path(source), "result PNG") as image:
             return read_mask(image)
-    text = source.text.get(MASK_KEY) if hasattr(source, "text") else None
+    try:
+        text = source.text.get(MASK_KEY) if hasattr(source, "text") else None
+    except ValueError:  # Pillow refuses a text chunk that inflates past MAX_TEXT_CHUNK
+        raise ImageError("the text embedded in that PNG is too large to read") from None
     text = text or source.info.get(MASK_KEY)
     if not text:
         return None

@@ -723,3 +723,28 @@ def test_save_png_stores_the_mask_at_a_result_of_another_shape(tmp_path):
     result = Image.new("RGB", (32, 64))
     stored = read_mask(save_png(result, tmp_path / "thin.png", mask=Image.new("L", (2, 400), 255)))
     assert (_checked_mask(stored, (32, 64)) == 255).all()
+
+
+def test_a_large_noisy_mask_is_stored_smaller_so_it_reads_back(tmp_path):
+    """Pillow refuses PNG text over 1 MiB; a 2048x1536 noise mask would pass that as base64."""
+    noise = np.random.default_rng(0).integers(0, 256, (1536, 2048), dtype=np.uint8)
+    path = save_png(Image.new("RGB", (2048, 1536)), tmp_path / "big.png", mask=noise)
+    mask = read_mask(path)
+    assert mask is not None and mask.size[0] * 3 == mask.size[1] * 4  # the result's shape
+    assert 256 <= mask.width < 2048
+
+
+def test_read_mask_of_a_file_that_is_not_an_image_is_an_image_error(tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("not a picture")
+    with pytest.raises(ImageError, match="not an image file"):
+        read_mask(path)
+
+
+def test_read_mask_of_a_text_bomb_is_an_image_error(tmp_path, content_image):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("mask", "A" * (PngImagePlugin.MAX_TEXT_CHUNK + 10), zip=True)
+    path = tmp_path / "bomb.png"
+    content_image.save(path, pnginfo=info)
+    with pytest.raises(ImageError, match="too large"):
+        read_mask(path)
