@@ -246,10 +246,7 @@ def _stream(content, styles, params: StyleParams, mask=None):
     # What the page showed before Run: the whole job at the speed measured so far.
     estimate = round(predicted_seconds(params, _content_size(content)), 1)
     try:
-        # Without a mask the engine is called exactly as before the mask existed (stand-ins
-        # for it in tests/test_app_failures.py take three arguments).
-        masked = {} if mask is None else {"mask": mask}
-        for snapshot in stylize(content, styles, params, **masked):
+        for snapshot in stylize(content, styles, params, mask):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
             if snapshot.image is None:
                 continue

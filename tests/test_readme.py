@@ -61,7 +61,7 @@ def test_readme_gradio_client_example_runs_against_the_app(app_server, monkeypat
 
 
 def test_readme_style_core_example_runs(monkeypatch, capsys, tmp_path):
-    code = block_using("from style_core import")
+    code = block_using("for snapshot in stylize(")
     code = replace(code, '"content.jpg"', repr(str(CONTENT_EXAMPLE)))
     code = replace(code, '"style.jpg"', repr(str(STYLE_EXAMPLE)))
     code = replace(
