@@ -16,10 +16,11 @@ sys.path.insert(0, str(ROOT))
 
 from style_core import StyleParams, run  # noqa: E402 - after the path tweak above
 
+# Three of the demo's example pairs: public-domain paintings (credited in examples/README.md).
 PAIRS = [
-    ("content_chelsea", "style_stained_glass"),
-    ("content_coffee", "style_swirls"),
-    ("content_astronaut", "style_pointillism"),
+    ("content_chelsea", "style_starry_night"),
+    ("content_coffee", "style_the_scream"),
+    ("content_astronaut", "style_composition_vii"),
 ]
 ROW_HEIGHT, GAP = 220, 10
 
