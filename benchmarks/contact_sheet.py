@@ -1,6 +1,7 @@
 """Contact sheet of the benchmark set at the default settings, with S, W and E per pair.
 
     python benchmarks/contact_sheet.py --eval-dir ../shared/eval --styles-dir ../shared/styles
+    python benchmarks/contact_sheet.py ... --keep-rows 3   # finish a cut-short sheet
 
 Rows: tubingen and the photos in examples/; columns: the paintings in the styles folder.
 Writes docs/contact_sheet.jpg (look at it: pasted objects show up there, not in the numbers)
@@ -54,6 +55,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/contact_sheet.jpg"))
     parser.add_argument("--size", type=int, default=StyleParams().size)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one thread each")
+    parser.add_argument(
+        "--keep-rows",
+        type=int,
+        default=0,
+        metavar="K",
+        help="keep the first K content rows of the sheet already at --out (a cut-short run at "
+        "the same settings) and make only the rest",
+    )
     args = parser.parse_args()
     examples = Path(__file__).resolve().parents[1] / "examples"
     contents = [args.eval_dir / "tubingen.jpg", *sorted(examples.glob("content_*.jpg"))]
@@ -65,15 +74,18 @@ def main() -> None:
     for row, content in enumerate(contents, start=1):
         sheet.paste(thumbnail(load_image(content)), (0, row * CELL))
     ImageDraw.Draw(sheet).text((8, 8), f"{params.size} px\n{params.steps} steps", fill="black")
+    if args.keep_rows:
+        with Image.open(args.out) as earlier:
+            sheet.paste(earlier.crop((0, 0, sheet.width, (args.keep_rows + 1) * CELL)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     print(f"defaults: {params.size} px, {params.steps} steps, scales {params.scale_sizes()}\n")
     print("| content | style | S | W | E | seconds (one core) |\n|---|---|---|---|---|---|")
-    pairs = [(content, style) for content in contents for style in styles]
+    pairs = [(content, style) for content in contents[args.keep_rows :] for style in styles]
     scores = []
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         jobs = [(content, style, params) for content, style in pairs]
         for index, (image, figures, seconds) in enumerate(pool.imap(stylize_pair, jobs)):
-            row, column = divmod(index, len(styles))
+            row, column = divmod(index + args.keep_rows * len(styles), len(styles))
             sheet.paste(thumbnail(image), ((column + 1) * CELL, (row + 1) * CELL))
             scores.append(figures)
             sheet.save(args.out, quality=85)  # as it fills: a cut-short run still shows its rows
@@ -85,7 +97,7 @@ def main() -> None:
             )
     medians = {k: statistics.median(s[k] for s in scores) for k in ("S", "W", "E")}
     print(
-        f"| median of {len(scores)} | | {medians['S']:.3f} | {medians['W']:.3f} | "
+        f"| median of the {len(scores)} made now | | {medians['S']:.3f} | {medians['W']:.3f} | "
         f"{medians['E']:.3f} | |"
     )
     sheet.save(args.out, quality=85)
