@@ -675,14 +675,17 @@ MASKED_EXAMPLE = ("rocket", "starry_night", "rocket_sky")
 def _examples() -> list[list[str | None]]:
     """[content, style, mask] rows: the first pair, the masked one, then the other pairs
     (their mask None, so clicking one clears a mask left from before)."""
-    rows = [
-        [str(EXAMPLES / f"content_{content}.jpg"), str(EXAMPLES / f"style_{style}.jpg"), None]
-        for content, style in EXAMPLE_PAIRS
-    ]
-    content, style, mask = MASKED_EXAMPLE
-    masked = [str(EXAMPLES / f"content_{content}.jpg"), str(EXAMPLES / f"style_{style}.jpg")]
-    rows.insert(1, [*masked, str(EXAMPLES / f"mask_{mask}.png")])
+    rows = [_example_row(content, style) for content, style in EXAMPLE_PAIRS]
+    rows.insert(1, _example_row(*MASKED_EXAMPLE))
     return rows
+
+
+def _example_row(content: str, style: str, mask: str | None = None) -> list[str | None]:
+    return [
+        str(EXAMPLES / f"content_{content}.jpg"),
+        str(EXAMPLES / f"style_{style}.jpg"),
+        str(EXAMPLES / f"mask_{mask}.png") if mask else None,
+    ]
 
 
 def setting_widget(name: str, knob: Knob, value: Any) -> gr.components.Component:
