@@ -99,6 +99,18 @@ def set_slider(page, label: str, value: int) -> None:
     assert box.input_value() == str(value)
 
 
+def run_until_done(page) -> None:
+    """Press Run; wait until at least two new result images have streamed in (a preview and
+    the final one; the precomputed example, if shown, does not count) and the status says Done."""
+    shown_before = page.evaluate("window.seenSrcs.length")
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        f"window.seenSrcs.length >= {shown_before + 2} && window.statusText().startsWith('Done.')",
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+
+
 def status(page) -> str:
     return page.evaluate("window.statusText()")
 
@@ -132,15 +144,9 @@ def test_run_streams_to_done_then_stop_halts_a_second_run(page, app_server, tmp_
     set_slider(page, "Steps (iterations)", 40)
     set_slider(page, "Output size (long side, px)", 128)
     assert status(page).startswith("Pick a content")
-    shown_before = page.evaluate("window.seenSrcs.length")  # the precomputed example, if any
 
     # Run: the result image changes as the picture forms, then the status says Done.
-    page.get_by_role("button", name="Run").click()
-    page.wait_for_function(
-        f"window.seenSrcs.length >= {shown_before + 2} && window.statusText().startsWith('Done.')",
-        polling=100,
-        timeout=TIMEOUT_MS,
-    )
+    run_until_done(page)
     assert re.match(r"Done\. Scale 1/1 \(128×\d+\)", status(page)), status(page)
     download = block(page, "Full-size PNG (settings embedded)")
     expect(download.get_by_role("link")).to_have_attribute(
@@ -235,13 +241,7 @@ def test_a_painted_stroke_becomes_the_mask_and_the_run_streams(page, tmp_path):
     expect(mask.locator("img")).to_have_count(0)
     paint_stroke(page, canvas_label)
 
-    shown_before = page.evaluate("window.seenSrcs.length")
-    page.get_by_role("button", name="Run").click()
-    page.wait_for_function(
-        f"window.seenSrcs.length >= {shown_before + 2} && window.statusText().startsWith('Done.')",
-        polling=100,
-        timeout=TIMEOUT_MS,
-    )
+    run_until_done(page)
     assert re.match(r"Done\. Scale 1/1 \(128×\d+\)", status(page)), status(page)
     # The stroke became the mask: white where painted, black elsewhere.
     expect(mask.locator("img")).to_have_count(1)

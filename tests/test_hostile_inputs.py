@@ -258,13 +258,9 @@ def test_cli_style(corpus, tmp_path, capsys, name):
 SUBPROCESS_CASES = ["truncated png", "png 12000x12000 header", "exif orientation 6 jpeg"]
 
 
-@pytest.mark.parametrize("name", with_marks(SUBPROCESS_CASES, CLI_MARKS))
-def test_cli_subprocess(corpus, tmp_path, name):
-    """A real ``python -m style_core`` process: exit status and everything it prints."""
-    case = corpus[name]
-    output = tmp_path / "out.png"
-    argv = [str(case.path), str(STYLE_EXAMPLE), "-o", str(output), *CLI_ARGS]
-    done = subprocess.run(
+def run_cli_process(argv: list[str]) -> subprocess.CompletedProcess:
+    """``python -m style_core ARGV`` in a real process, its output captured as text."""
+    return subprocess.run(
         [sys.executable, "-m", "style_core", *argv],
         cwd=REPO,
         capture_output=True,
@@ -272,6 +268,15 @@ def test_cli_subprocess(corpus, tmp_path, name):
         timeout=120,
         env={**os.environ, "PYTHONWARNINGS": ""},
     )
+
+
+@pytest.mark.parametrize("name", with_marks(SUBPROCESS_CASES, CLI_MARKS))
+def test_cli_subprocess(corpus, tmp_path, name):
+    """A real ``python -m style_core`` process: exit status and everything it prints."""
+    case = corpus[name]
+    output = tmp_path / "out.png"
+    argv = [str(case.path), str(STYLE_EXAMPLE), "-o", str(output), *CLI_ARGS]
+    done = run_cli_process(argv)
     assert done.stdout == ""
     lines = done.stderr.splitlines()
     if case.expect == "error":
@@ -440,14 +445,7 @@ def test_cli_subprocess_hostile_mask(corpus, small_content, tmp_path, name):
     """A real ``python -m style_core --mask`` process: exit 2 and exactly one line."""
     case = corpus[name]
     output = tmp_path / "out.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "style_core", *mask_argv(small_content, case.path, output)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONWARNINGS": ""},
-    )
+    done = run_cli_process(mask_argv(small_content, case.path, output))
     assert done.stdout == ""
     check_cli_error(done.returncode, done.stderr.splitlines(), case, "mask")
     assert not output.exists()
