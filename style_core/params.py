@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from style_core.layers import LAYER_NAMES
+
 Backbone = Literal["vgg19-caffe", "vgg19-torchvision"]
 Pooling = Literal["max", "avg"]
 Optimizer = Literal["lbfgs", "adam"]
@@ -230,8 +232,6 @@ class StyleParams:
 
     def validate(self) -> StyleParams:
         """Return self if every field is acceptable, else raise ValueError naming the field."""
-        from style_core.vgg import LAYER_NAMES  # late import: vgg imports this module
-
         for name, (low, high) in LIMITS.items():
             _check_number(name, getattr(self, name), low, high, integer=isinstance(low, int))
         for name, knob in KNOBS.items():

@@ -24,23 +24,9 @@ import torch
 import torchvision
 from torch import nn
 
+# LAYER_NAMES and CONV_NAMES stay importable from here for existing callers.
+from style_core.layers import BLOCKS, CONV_NAMES, LAYER_NAMES
 from style_core.params import BACKBONES, POOLINGS, Backbone, Pooling
-
-# (block, convolutions in it): VGG19 "E" configuration.
-_BLOCKS = ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
-
-
-def _layer_names() -> tuple[str, ...]:
-    names: list[str] = []
-    for block, convs in _BLOCKS:
-        for conv in range(1, convs + 1):
-            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
-        names.append(f"pool{block}")
-    return tuple(names)
-
-
-LAYER_NAMES: tuple[str, ...] = _layer_names()
-CONV_NAMES: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
 
 
 def poolings_before(layer: str) -> int:
@@ -175,7 +161,7 @@ def _read_caffe_state(path: Path) -> dict[str, torch.Tensor]:
 
 
 def _conv_positions() -> list[tuple[int, int]]:
-    return [(block, conv) for block, convs in _BLOCKS for conv in range(1, convs + 1)]
+    return [(block, conv) for block, convs in BLOCKS for conv in range(1, convs + 1)]
 
 
 def load_torchvision_state(cache_dir: str | Path | None = None) -> dict[str, torch.Tensor]:

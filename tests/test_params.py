@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import style_core.params
 from style_core.params import (
     BACKBONES,
     COLOR_MODES,
@@ -341,3 +345,30 @@ def test_choices_are_the_literal_values():
     assert KNOBS["color"].choices == COLOR_MODES
     assert KNOBS["backbone"].choices == BACKBONES
     assert all(getattr(StyleParams(), n) in k.choices for n, k in KNOBS.items() if k.choices)
+
+
+# --- dependencies ------------------------------------------------------------------------
+
+
+def test_params_imports_neither_vgg_nor_torch():
+    """params knows the layer names from style_core.layers, so it needs no network (and vgg,
+    which imports params, forms no cycle with it). The package's __init__ imports everything,
+    so the subprocess stands in a bare package to load params.py alone."""
+    code = f"""
+import sys, types
+package = types.ModuleType("style_core")
+package.__path__ = [{str(Path(style_core.params.__file__).parent)!r}]
+sys.modules["style_core"] = package
+import style_core.params
+style_core.params.StyleParams(style_layers=("relu1_1", "pool5")).validate()
+print(" ".join(sorted(m for m in sys.modules if m.startswith("style_core") or m == "torch")))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["style_core", "style_core.layers", "style_core.params"]
+
+
+def test_vgg_still_exports_the_layer_names():
+    from style_core import layers, vgg
+
+    assert vgg.LAYER_NAMES is layers.LAYER_NAMES and vgg.CONV_NAMES is layers.CONV_NAMES

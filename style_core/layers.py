@@ -1,0 +1,23 @@
+"""VGG19's layer names (``conv1_1`` ... ``pool5``, as in the VGG paper), with no dependencies.
+
+``params`` validates layer names against this table and ``vgg`` builds the network from it;
+it lives apart from both so that neither module has to import the other to know the names.
+"""
+
+from __future__ import annotations
+
+# (block, convolutions in it): VGG19 "E" configuration (Simonyan & Zisserman 2015, Table 1).
+BLOCKS = ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
+
+
+def _layer_names() -> tuple[str, ...]:
+    names: list[str] = []
+    for block, convs in BLOCKS:
+        for conv in range(1, convs + 1):
+            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
+        names.append(f"pool{block}")
+    return tuple(names)
+
+
+LAYER_NAMES: tuple[str, ...] = _layer_names()
+CONV_NAMES: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
