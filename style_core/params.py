@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -237,18 +238,22 @@ class StyleParams:
         for name, knob in KNOBS.items():
             value = getattr(self, name)
             if knob.choices and value not in knob.choices:
-                raise ValueError(f"{name} must be one of {', '.join(knob.choices)}; got {value!r}")
+                raise ValueError(
+                    f"{name} must be one of {', '.join(knob.choices)}; got {_show(value)}"
+                )
         if not isinstance(self.multiscale, bool):
-            raise ValueError(f"multiscale must be true or false; got {self.multiscale!r}")
+            raise ValueError(f"multiscale must be true or false; got {_show(self.multiscale)}")
         for name in ("content_layers", "style_layers"):
             layers = getattr(self, name)
             if not isinstance(layers, tuple) or not layers:
-                raise ValueError(f"{name} must name at least one VGG19 layer")
+                raise ValueError(
+                    f"{name} must name at least one VGG19 layer, as a list; got {_show(layers)}"
+                )
             for layer in layers:
                 if layer not in LAYER_NAMES:
                     raise ValueError(
-                        f"{name} has unknown layer {layer!r}; choose from relu1_1 ... relu5_4 "
-                        "(conv/relu/pool names as in the VGG paper)"
+                        f"{name} has unknown layer {_show(layer)}; choose from relu1_1 ... "
+                        "relu5_4 (conv/relu/pool names as in the VGG paper)"
                     )
         _check_weights("style_layer_weights", self.style_layer_weights, len(self.style_layers))
         _check_weights("style_blend", self.style_blend, None)
@@ -290,25 +295,44 @@ class StyleParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StyleParams:
-        """Build from a JSON-like dict (lists become tuples); unknown keys are an error."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - set(known))
+        """Build and validate from a JSON-like dict (lists become tuples; missing keys take
+        their defaults). Any bad value, of any type, or unknown key is a ValueError naming it."""
+        if not isinstance(data, dict):
+            raise ValueError(f"parameters must be a JSON object; got {_show(data)}")
+        unknown = sorted(set(data) - set(KNOBS), key=str)
         if unknown:
-            raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
+            names = ", ".join(_show(name) for name in unknown[:5])
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise ValueError(f"unknown parameter(s): {names}{more}")
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**values)
+        return cls(**values).validate()
 
     @classmethod
-    def from_json(cls, text: str) -> StyleParams:
+    def from_json(cls, text: str | bytes) -> StyleParams:
+        """Parse, build and validate (``from_dict``); every failure is a one-line ValueError."""
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise ValueError(f"parameters must be JSON text; got {type(text).__name__}")
+        if len(text) > MAX_JSON_CHARS:
+            # A run's settings take about 700 characters; far more is not ours.
+            raise ValueError(
+                f"parameters are too long ({len(text):,} characters; at most {MAX_JSON_CHARS:,})"
+            )
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"parameters are not valid JSON: {error.msg}") from None
+        except RecursionError:
+            raise ValueError("parameters are not valid JSON: nested too deeply") from None
+        except ValueError:  # an integer past Python's int_max_str_digits, or bad UTF-8
+            raise ValueError(
+                "parameters are not valid JSON: a value in them is unreadable"
+            ) from None
         if not isinstance(data, dict):
             raise ValueError("parameters must be a JSON object")
         return cls.from_dict(data)
 
 
+MAX_JSON_CHARS = 100_000  # from_json refuses longer text before parsing it
 # Every knob's description, in field order; the CLI, the app and validate() read it.
 KNOBS: dict[str, Knob] = {f.name: f.metadata["knob"] for f in dataclasses.fields(StyleParams)}
 # Ranges (inclusive) for numeric fields: shared by validate(), the CLI and the UI sliders.
@@ -329,25 +353,41 @@ def preset_for(device_kind: str) -> StyleParams:
     return StyleParams()
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for an error message: one line, at most ``limit`` characters.
+
+    Values come from untrusted files and API calls: a megabyte string, a 4000-digit integer
+    or a list nested 900 deep must not become the message (or break making it)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # ints past int_max_str_digits; absurd nesting
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _check_number(name: str, value: Any, low: float, high: float, integer: bool) -> None:
     kind = "an integer" if integer else "a number"
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type:
-        raise ValueError(f"{name} must be {kind} between {low:g} and {high:g}; got {value!r}")
+        raise ValueError(f"{name} must be {kind} between {low:g} and {high:g}; got {_show(value)}")
     # Range first: math.isfinite overflows on huge ints; NaN fails every comparison.
     if not low <= value <= high or (isinstance(value, float) and not math.isfinite(value)):
-        raise ValueError(f"{name} must be between {low:g} and {high:g}; got {value!r}")
+        raise ValueError(f"{name} must be between {low:g} and {high:g}; got {_show(value)}")
 
 
 def _check_weights(name: str, weights: Any, expected: int | None) -> None:
     if not isinstance(weights, tuple):
-        raise ValueError(f"{name} must be a list of numbers; got {weights!r}")
+        raise ValueError(f"{name} must be a list of numbers; got {_show(weights)}")
     if expected is not None and weights and len(weights) != expected:
         raise ValueError(f"{name} needs {expected} values (one per layer); got {len(weights)}")
     for weight in weights:
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
-            raise ValueError(f"{name} must contain only numbers; got {weight!r}")
-        if not math.isfinite(weight) or weight < 0:
-            raise ValueError(f"{name} values must be finite and >= 0; got {weight!r}")
+            raise ValueError(f"{name} must contain only numbers; got {_show(weight)}")
+        # A comparison, not math.isfinite (which overflows on huge ints); NaN fails it too.
+        if not 0 <= weight <= sys.float_info.max:
+            raise ValueError(f"{name} values must be finite and >= 0; got {_show(weight)}")
     if weights and sum(weights) == 0:
         raise ValueError(f"{name} must not be all zeros")
+    # Each weight is divided by their sum: an infinite sum would make every share 0.
+    if not math.isfinite(sum(map(float, weights))):
+        raise ValueError(f"{name} values are too large: their sum overflows")

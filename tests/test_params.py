@@ -316,6 +316,97 @@ def test_from_json_rejects_unknown_keys():
         StyleParams.from_json('{"bogus": 1}')
 
 
+# Every JSON value, in every field: from_dict builds valid params or raises a one-line
+# ValueError that starts with the field's name, never a TypeError or a giant message.
+JSON_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    10**30,
+    1e308,
+    -1e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    0.5,
+    "",
+    "many",
+    "x" * 5000,
+    "relu1_1",
+    [],
+    [1, 2],
+    [1, -1],
+    [0, 0],
+    ["relu1_1"],
+    [["relu1_1"]],
+    [None],
+    [{"a": 1}],
+    {},
+    {"a": [1, {"b": None}]},
+    [[[[[[[[[[1]]]]]]]]]],
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES, ids=lambda v: repr(v)[:20])
+@pytest.mark.parametrize("name", list(KNOBS))
+def test_from_dict_answers_any_json_value_with_a_value_error_naming_the_field(name, value):
+    try:
+        params = StyleParams.from_dict({name: value})
+    except ValueError as error:
+        message = str(error)
+        assert message.startswith(name) or message.startswith("content_weight and style_weight")
+        assert "\n" not in message and len(message) < 250, message
+    else:
+        assert params.validate() is params
+
+
+def test_from_dict_refuses_what_is_not_a_dict():
+    for data in (None, [], "size", 3):
+        with pytest.raises(ValueError, match="JSON object"):
+            StyleParams.from_dict(data)
+
+
+def test_from_dict_names_at_most_five_unknown_keys_shortly():
+    with pytest.raises(ValueError, match="unknown parameter") as info:
+        StyleParams.from_dict({f"k{i}" + "z" * 1000: 1 for i in range(40)})
+    assert "and 35 more" in str(info.value) and len(str(info.value)) < 400
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_001, "too long"),
+        ("[" * 50_000, "nested too deeply"),
+        ('{"steps": ' + "9" * 5000 + "}", "unreadable"),
+        (b'{"steps": "\xff\xfe"}'.decode("unicode_escape").encode("latin-1"), "unreadable"),
+        ('{"style_weight": NaN}', "^style_weight must be between"),
+        ('{"size": Infinity}', "^size must be an integer between"),
+        ('{"style_weight": 1e999}', "^style_weight must be between"),
+        ('{"steps": 1' + "0" * 4000 + "}", "^steps must be between 1 and 10000; got 1000"),
+        ('{"style_blend": [1e308, 1e308]}', "^style_blend values are too large"),
+        ('{"style_blend": [1' + "0" * 400 + "]}", "^style_blend values must be finite"),
+    ],
+    ids=lambda v: repr(v)[:24],
+)
+def test_from_json_refuses_hostile_text_in_one_short_line(text, message):
+    with pytest.raises(ValueError, match=message) as info:
+        StyleParams.from_json(text)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_from_json_refuses_what_is_not_text():
+    with pytest.raises(ValueError, match="JSON text"):
+        StyleParams.from_json(None)
+
+
+def test_error_messages_show_long_values_shortened():
+    with pytest.raises(ValueError, match=r"^color must be one of .*; got 'a+\.\.\.$"):
+        StyleParams(color="a" * 10_000).validate()
+
+
 def test_presets_validate():
     assert preset_for("cpu") == StyleParams()
     for kind in ("cuda", "mps"):
