@@ -257,6 +257,11 @@ class StyleParams:
                     )
         _check_weights("style_layer_weights", self.style_layer_weights, len(self.style_layers))
         _check_weights("style_blend", self.style_blend, None)
+        if len(self.style_blend) > MAX_STYLES:
+            raise ValueError(
+                f"style_blend has {len(self.style_blend)} weights; at most {MAX_STYLES} "
+                "(one per style image)"
+            )
         if self.content_weight == 0 and self.style_weight == 0:
             raise ValueError("content_weight and style_weight cannot both be 0")
         return self

@@ -19,6 +19,7 @@ from style_core.params import (
     INITS,
     KNOBS,
     LIMITS,
+    MAX_STYLES,
     OPTIMIZERS,
     POOLINGS,
     PRECISIONS,
@@ -164,6 +165,12 @@ def test_bad_weights_are_refused_naming_the_field(name, weights, message):
 def test_style_blend_of_any_length_validates():
     # Its length is checked against the number of style images by the engine.
     StyleParams(style_blend=(0.2, 0.8, 0.0)).validate()
+
+
+def test_style_blend_has_at_most_one_weight_per_possible_style():
+    StyleParams(style_blend=(1.0,) * MAX_STYLES).validate()
+    with pytest.raises(ValueError, match=rf"^style_blend has 9 weights; at most {MAX_STYLES}"):
+        StyleParams(style_blend=(1.0,) * (MAX_STYLES + 1)).validate()
 
 
 def test_content_and_style_weight_both_zero_is_refused():
