@@ -104,6 +104,10 @@ def _open(file: io.BytesIO | Path, name: str) -> Image.Image:
 
 def _reason(error: Exception) -> str:
     # Keep messages one line and free of internal paths.
+    if isinstance(error, ValueError) and "MAX_TEXT" in str(error):
+        # Pillow 12 refuses a PNG text chunk that inflates past MAX_TEXT_CHUNK (1 MiB), or
+        # text chunks over MAX_TEXT_MEMORY (64 MiB) in all, as decompression bombs.
+        return "a text chunk in it is too large"
     text = str(error).split("\n")[0]
     return os.path.basename(text) if os.sep in text else text
 
@@ -251,27 +255,31 @@ def _mask_text(mask: Image.Image, size: tuple[int, int]) -> str:
         size = (max(MIN_SIDE, size[0] // 2), max(MIN_SIDE, size[1] // 2))
 
 
-def read_params(source: str | os.PathLike | Image.Image) -> StyleParams | None:
-    """The parameters embedded by ``save_png``, or None if the image carries none."""
+def read_params(
+    source: str | os.PathLike | Image.Image, name: str = "result PNG"
+) -> StyleParams | None:
+    """The parameters embedded by ``save_png``, validated; None if the image carries none.
+
+    A file is opened with ``load_image``'s guards (decompression bombs, size limit) and must
+    be a readable PNG. Raises ImageError for a file that is not, ValueError naming the field
+    for settings that ``StyleParams.validate`` refuses; ``name`` starts the former.
+    """
     if not isinstance(source, Image.Image):
-        with Image.open(source) as image:
-            return read_params(image)
-    text = source.text.get(PARAMS_KEY) if hasattr(source, "text") else None
-    text = text or source.info.get(PARAMS_KEY)
+        with _open_file(source, name) as image:
+            return read_params(image, name)
+    text = _png_text(source, PARAMS_KEY, name)
     return StyleParams.from_json(text) if text else None
 
 
-def read_mask(source: str | os.PathLike | Image.Image) -> Image.Image | None:
+def read_mask(
+    source: str | os.PathLike | Image.Image, name: str = "result PNG"
+) -> Image.Image | None:
     """The mask embedded by ``save_png`` (greyscale), or None if the image carries none.
-    Raises ImageError if the embedded mask is damaged."""
+    Raises ImageError if the file is not a readable PNG or the embedded mask is damaged."""
     if not isinstance(source, Image.Image):
-        with _open(Path(source), "result PNG") as image:
-            return read_mask(image)
-    try:
-        text = source.text.get(MASK_KEY) if hasattr(source, "text") else None
-    except ValueError:  # Pillow refuses a text chunk that inflates past MAX_TEXT_CHUNK
-        raise ImageError("the text embedded in that PNG is too large to read") from None
-    text = text or source.info.get(MASK_KEY)
+        with _open_file(source, name) as image:
+            return read_mask(image, name)
+    text = _png_text(source, MASK_KEY, name)
     if not text:
         return None
     try:
@@ -279,3 +287,34 @@ def read_mask(source: str | os.PathLike | Image.Image) -> Image.Image | None:
     except ValueError:
         raise ImageError("the mask embedded in that PNG is damaged") from None
     return load_image(data, "embedded mask").convert("L")
+
+
+def _open_file(source: str | os.PathLike, name: str) -> Image.Image:
+    path = Path(source)
+    if not path.is_file():
+        raise ImageError(f"{name}: file not found: {path.name}")
+    return _open(path, name)
+
+
+def _png_text(image: Image.Image, key: str, name: str) -> str | None:
+    """The PNG text chunk ``key`` (tEXt, zTXt or iTXt), or None.
+
+    Text chunks may follow the pixel data, so Pillow decodes the whole image to find them:
+    the size limit comes first, and damaged data or oversized text become an ImageError.
+    Images made in memory (no format) carry their text in ``info``.
+    """
+    _check_pixels(image, name)
+    if isinstance(image, PngImagePlugin.PngImageFile):
+        try:
+            text = image.text.get(key)
+        except (OSError, ValueError, SyntaxError, EOFError) as error:
+            too_large = "MAX_TEXT" in str(error)
+            problem = "could not be read" if too_large else "the image data is damaged or truncated"
+            raise ImageError(f"{name}: {problem} ({_reason(error)})") from None
+    elif image.format is None:
+        text = image.info.get(key)
+    else:
+        raise ImageError(f"{name}: a {image.format} image, not a PNG (only PNGs carry settings)")
+    if text is not None and not isinstance(text, str):
+        raise ImageError(f"{name}: its {key!r} entry is not text")
+    return text

@@ -10,13 +10,16 @@ what a correct app or CLI does with it, either
 ``CASES`` describes the files without building them (tests parametrize over ``CASE_NAMES`` at
 collection time); ``write_corpus`` builds them, about 2 s, mostly the 6000x4000 photo.
 
-Used by tests/test_hostile_inputs.py (HTTP API and CLI).
+Used by tests/test_hostile_inputs.py (HTTP API and CLI). ``SETTINGS_CASES`` are result PNGs
+with crafted settings, for tests/test_restore_hostile.py (``read_params`` and the app's Restore).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import math
 import struct
 import zlib
 from collections.abc import Callable
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 MIN_SIDE = 32  # the engine's smallest output side (style_core.images.MIN_SIDE), restated here
 
@@ -400,3 +403,177 @@ def write_corpus(folder: Path) -> list[Case]:
         path.write_bytes(case.make())
         written.append(dataclasses.replace(case, path=path))
     return written
+
+
+# --- result PNGs with crafted settings (for read_params and the app's Restore) -------------
+#
+# A result PNG carries its run's settings as JSON in a text chunk keyed "parameters"
+# (style_core.images.PARAMS_KEY). Restoring one must answer every crafted chunk below with one
+# clear sentence, never a crash or a NaN in a widget.
+
+PARAMS_KEY = "parameters"  # style_core.images.PARAMS_KEY, restated here
+
+
+@dataclass(frozen=True)
+class SettingsCase:
+    name: str
+    make: Callable[[], bytes] = field(repr=False, compare=False)
+    # The one-line message has each of these words; () = a valid, if odd, PNG that restores.
+    words: tuple[str, ...] = ()
+    from_issue: bool = False  # one of the crafted PNGs measured in issue 15
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def settings_png(
+    text: str | bytes,
+    *,
+    compressed: bool = False,
+    after_idat: bool = False,
+    image: Image.Image | None = None,
+) -> bytes:
+    """A small real picture whose "parameters" chunk holds ``text`` exactly as given.
+
+    ``compressed`` writes a zTXt chunk; ``after_idat`` puts the chunk after the pixel data,
+    where Pillow finds it only by decoding the image (PngInfo places text chunks before it)."""
+    picture = image if image is not None else Image.fromarray(scene(64, 48, seed=11))
+    if not after_idat:
+        info = PngImagePlugin.PngInfo()
+        info.add_text(PARAMS_KEY, text, zip=compressed)
+        return _encoded(picture, "PNG", pnginfo=info)
+    data = text.encode("latin-1") if isinstance(text, str) else text
+    kind, payload = (b"zTXt", b"\0" + zlib.compress(data)) if compressed else (b"tEXt", data)
+    png = _encoded(picture, "PNG")
+    iend = png_chunk(b"IEND", b"")
+    assert png.endswith(iend)
+    return png[: -len(iend)] + png_chunk(kind, PARAMS_KEY.encode() + b"\0" + payload) + iend
+
+
+def settings_json(**values) -> str:
+    """The JSON a crafted PNG carries (NaN and Infinity written as Python's json writes them)."""
+    return json.dumps(values)
+
+
+def header_bomb_with_settings(width: int, height: int, text: str) -> bytes:
+    """A valid PNG (correct CRCs) whose IHDR claims width x height, carrying valid settings."""
+    chunk = png_chunk(b"tEXt", PARAMS_KEY.encode() + b"\0" + text.encode("latin-1"))
+    return raw_png(width, height, zlib.compress(b"\x00" * 1024), extra=chunk)
+
+
+def _truncated_settings_png() -> bytes:
+    noisy = np.random.default_rng(12).integers(0, 256, (96, 96, 3), dtype=np.uint8)
+    data = settings_png(settings_json(steps=30), image=Image.fromarray(noisy))
+    return data[: len(data) * 3 // 4]
+
+
+def _settings_jpeg() -> bytes:
+    return _encoded(Image.fromarray(scene()), "JPEG", comment=settings_json(steps=30).encode())
+
+
+def _s(**values) -> Callable[[], bytes]:
+    return lambda: settings_png(settings_json(**values))
+
+
+def _raw(text: str, **options) -> Callable[[], bytes]:
+    return lambda: settings_png(text, **options)
+
+
+MUST = ("must",)
+SETTINGS_CASES: tuple[SettingsCase, ...] = (
+    # The crafted PNGs of issue 15 that crashed Restore or put NaN in a slider.
+    SettingsCase("blend 0 0", _s(style_blend=[0, 0]), ("style_blend", "all zeros"), True),
+    SettingsCase("blend 1 -1", _s(style_blend=[1, -1]), ("style_blend", ">= 0"), True),
+    SettingsCase("steps many", _s(steps="many"), ("steps", "integer", "'many'"), True),
+    SettingsCase("size list", _s(size=[1, 2]), ("size", "integer", "(1, 2)"), True),
+    SettingsCase("style layers int", _s(style_layers=5), ("style_layers", "VGG19 layer"), True),
+    SettingsCase(
+        "header 100000x100000",
+        lambda: header_bomb_with_settings(100_000, 100_000, settings_json(steps=30)),
+        ("too large",),
+        True,
+    ),
+    SettingsCase("style weight NaN", _s(style_weight=math.nan), ("style_weight", "nan"), True),
+    # Numbers that are not numbers, or not in range.
+    SettingsCase("style weight Infinity", _s(style_weight=math.inf), ("style_weight", "inf")),
+    SettingsCase("content weight -Infinity", _s(content_weight=-math.inf), ("content_weight",)),
+    SettingsCase("content weight 1e999", _raw('{"content_weight": 1e999}'), ("content_weight",)),
+    SettingsCase("steps float", _s(steps=30.0), ("steps", "integer")),
+    SettingsCase("steps 1e300", _s(steps=1e300), ("steps", "integer")),
+    SettingsCase("seed 10**30", _s(seed=10**30), ("seed", "between")),
+    SettingsCase("steps 4000 digits", _raw('{"steps": 9' + "9" * 3999 + "}"), ("steps", "...")),
+    SettingsCase("steps 5000 digits", _raw('{"steps": 9' + "9" * 4999 + "}"), ("unreadable",)),
+    SettingsCase("size bool", _s(size=True), ("size", "integer")),
+    SettingsCase("size null", _s(size=None), ("size", "None")),
+    SettingsCase("size negative", _s(size=-512), ("size", "between")),
+    SettingsCase("learning rate string", _s(learning_rate="0.1"), ("learning_rate", "'0.1'")),
+    SettingsCase("both weights 0", _s(style_weight=0, content_weight=0), ("cannot both be 0",)),
+    # Choices, flags and layer lists of the wrong kind.
+    SettingsCase("color dict", _s(color={"a": 1}), ("color", "one of")),
+    SettingsCase("color control chars", _s(color="none\u202e\n"), ("color", "\\u202e")),
+    SettingsCase("multiscale string", _s(multiscale="yes"), ("multiscale", "true or false")),
+    SettingsCase("style layers string", _s(style_layers="relu1_1"), ("style_layers",)),
+    SettingsCase("style layers nested", _s(style_layers=[["relu1_1"]]), ("style_layers",)),
+    SettingsCase("style layers unknown", _s(style_layers=["relu9_9"]), ("unknown layer",)),
+    SettingsCase("content layers empty", _s(content_layers=[]), ("content_layers",)),
+    SettingsCase("content layers null", _s(content_layers=None), ("content_layers",)),
+    SettingsCase(
+        "layer weights short", _s(style_layer_weights=[1, 2]), ("style_layer_weights", "5 values")
+    ),
+    SettingsCase(
+        "layer weights NaN",
+        _s(style_layer_weights=[1, 1, math.nan, 1, 1]),
+        ("style_layer_weights", "finite"),
+    ),
+    SettingsCase("layer weights string", _s(style_layer_weights="1,1"), ("style_layer_weights",)),
+    SettingsCase("blend strings", _s(style_blend=["a", "b"]), ("style_blend", "only numbers")),
+    SettingsCase("blend overflow", _s(style_blend=[1e308, 1e308]), ("style_blend", "overflows")),
+    SettingsCase("blend nine", _s(style_blend=[1] * 9), ("style_blend", "at most 8")),
+    SettingsCase("blend dict", _s(style_blend={"a": 1}), ("style_blend", "list of numbers")),
+    # Not settings at all.
+    SettingsCase("unknown key", _s(zoom=2, steps=30), ("unknown parameter", "zoom")),
+    SettingsCase("key with newline", _raw('{"a\\nb": 1}'), ("unknown parameter", "\\n")),
+    SettingsCase("invalid json", _raw("{not json"), ("not valid JSON",)),
+    SettingsCase("json list", _raw("[1, 2]"), ("JSON object",)),
+    SettingsCase("json string", _raw('"steps"'), ("JSON object",)),
+    SettingsCase("json null", _raw("null"), ("JSON object",)),
+    SettingsCase("json nested deep", _raw("[" * 50_000), ("nested too deeply",)),
+    SettingsCase("json too long", _raw(" " * 200_000 + "{}"), ("too long",)),
+    SettingsCase(
+        "nested garbage", _s(style_blend=[[[[{"a": [None, [1e999]]}]]]]), ("style_blend",)
+    ),
+    # Files that are no readable result PNG.
+    SettingsCase(
+        "ztxt settings bomb",
+        _raw("A" * (2 << 20), compressed=True),
+        ("could not be read", "too large"),
+    ),
+    SettingsCase(
+        "ztxt settings bomb after pixels",
+        _raw("A" * (2 << 20), compressed=True, after_idat=True),
+        ("too large",),
+    ),
+    SettingsCase(
+        "header 10000x6000",
+        lambda: header_bomb_with_settings(10_000, 6_000, settings_json(steps=30)),
+        ("too large", "10000x6000"),
+    ),
+    SettingsCase("truncated", _truncated_settings_png, ("damaged or truncated",)),
+    SettingsCase("zero bytes", lambda: b"", ("not an image",)),
+    SettingsCase("text file", lambda: b"these are notes\n" * 40, ("not an image",)),
+    SettingsCase("jpeg", _settings_jpeg, ("not a PNG",)),
+    # Valid but unusual settings: they restore, clamped into the sliders where needed.
+    SettingsCase("valid after pixels", _raw(settings_json(steps=30), after_idat=True)),
+    SettingsCase("valid ztxt", _raw(settings_json(steps=30), compressed=True)),
+    SettingsCase("valid extremes", _s(style_weight=1e6, steps=10_000, size=4096, seed=2**32 - 1)),
+    SettingsCase("valid int weights", _s(style_weight=7, content_weight=0)),
+    SettingsCase("valid huge blend", _s(style_blend=[1e300, 1e300])),
+    SettingsCase("valid tiny blend", _s(style_blend=[5e-324, 0])),
+    SettingsCase("valid three styles", _s(style_blend=[1, 2, 3])),
+    SettingsCase(
+        "valid other layers",
+        _s(style_layers=["pool5", "relu1_2"], style_layer_weights=[1e6, 0]),
+    ),
+)
+SETTINGS_CASE_NAMES = tuple(case.name for case in SETTINGS_CASES)
+SETTINGS_BY_NAME = {case.name: case for case in SETTINGS_CASES}

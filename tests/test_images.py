@@ -444,6 +444,29 @@ def test_read_params_of_a_plain_png_is_none(tmp_path, content_image):
     assert read_params(content_image) is None
 
 
+def test_read_params_of_a_missing_file_names_the_file_only(tmp_path):
+    with pytest.raises(ImageError, match="^result PNG: file not found: gone.png$"):
+        read_params(tmp_path / "gone.png")
+
+
+def test_read_params_and_read_mask_refuse_other_formats(tmp_path, content_image):
+    # Settings and masks live only in PNG text chunks: a JPEG is answered, not searched.
+    path = tmp_path / "photo.jpg"
+    content_image.save(path, format="JPEG", comment=StyleParams().to_json().encode())
+    for read in (read_params, read_mask):
+        with pytest.raises(ImageError, match="a JPEG image, not a PNG"):
+            read(path)
+
+
+def test_read_params_validates_what_it_reads(tmp_path, content_image):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", '{"style_weight": NaN}')
+    path = tmp_path / "nan.png"
+    content_image.save(path, pnginfo=info)
+    with pytest.raises(ValueError, match="^style_weight must be between 0 and 1e\\+06; got nan$"):
+        read_params(path)
+
+
 # --- masks -------------------------------------------------------------------------------
 
 
