@@ -1,7 +1,7 @@
 """Precompute the example results the demo shows before anyone clicks.
 
 python scripts/make_example_results.py          # the first example pair (the landing page)
-python scripts/make_example_results.py --all    # every pair in app.EXAMPLE_PAIRS
+python scripts/make_example_results.py --all    # every pair in examples.EXAMPLE_PAIRS
 
 Each result is made at the engine's default settings (``StyleParams()``) on this machine's
 default device and written as examples/result_<content>_<style>.jpg. Rerun it after the
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import app  # noqa: E402 - after the path tweak above
+from style_app import config, examples  # noqa: E402
 from style_core import StyleParams, run  # noqa: E402
 
 JPEG_QUALITY = 88  # about 100 KB at 512 px: small enough to ship in the repository
@@ -28,14 +28,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--all", action="store_true", help="every example pair, not the first")
     args = parser.parse_args()
-    pairs = app.EXAMPLE_PAIRS if args.all else app.EXAMPLE_PAIRS[:1]
+    pairs = examples.EXAMPLE_PAIRS if args.all else examples.EXAMPLE_PAIRS[:1]
     params = StyleParams()
     for content, style in pairs:
         started = time.perf_counter()
         result = run(
-            app.EXAMPLES / f"content_{content}.jpg", app.EXAMPLES / f"style_{style}.jpg", params
+            config.EXAMPLES / f"content_{content}.jpg",
+            config.EXAMPLES / f"style_{style}.jpg",
+            params,
         )
-        out = app.result_path(content, style)
+        out = examples.result_path(content, style)
         result.save(out, quality=JPEG_QUALITY, optimize=True)
         seconds = time.perf_counter() - started
         print(f"{out.relative_to(ROOT)}: {result.width}x{result.height}, {seconds:.0f} s")

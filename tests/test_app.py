@@ -12,6 +12,8 @@ import pytest
 from PIL import Image
 
 import app
+from style_app import canvas as app_canvas
+from style_app import config, estimates, examples, job, restore, settings, speed
 from style_core import StyleParams, read_params, save_png
 from style_core.images import read_mask
 from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT
@@ -67,31 +69,38 @@ def test_stylize_is_the_only_public_endpoint_with_the_documented_parameters():
     parameters = info["named_endpoints"]["/stylize"]["parameters"]
     names = [p["parameter_name"] for p in parameters]
     assert names[: len(EXISTING_CLIENT_PARAMETERS)] == EXISTING_CLIENT_PARAMETERS
-    assert names == ["content", "style", "style2", "blend", *app.SETTING_FIELDS, *MASK_PARAMETERS]
+    assert names == [
+        "content",
+        "style",
+        "style2",
+        "blend",
+        *settings.SETTING_FIELDS,
+        *MASK_PARAMETERS,
+    ]
     # Only the two images are required; the defaults are the hardware preset's.
     required = [p["parameter_name"] for p in parameters if not p["parameter_has_default"]]
     assert required == ["content", "style"]
     defaults = {p["parameter_name"]: p["parameter_default"] for p in parameters}
     assert defaults["mask"] is None and defaults["mask_mode"] == "keep"
     for name in ("steps", "size", "color", "learning_rate", "backbone"):
-        assert defaults[name] == getattr(app.DEFAULTS, name), name
-    assert defaults["style_layers"] == list(app.DEFAULTS.style_layers)
+        assert defaults[name] == getattr(config.DEFAULTS, name), name
+    assert defaults["style_layers"] == list(config.DEFAULTS.style_layers)
     assert len(info["named_endpoints"]["/stylize"]["returns"]) == 5  # as existing clients unpack
 
 
 def test_every_knob_with_a_widget_is_a_setting():
     for name, knob in KNOBS.items():
         if knob.widget == "layer_weights":
-            assert {f"w_{layer}" for layer in STYLE_LAYERS_DEFAULT} <= set(app.SETTING_FIELDS)
+            assert {f"w_{layer}" for layer in STYLE_LAYERS_DEFAULT} <= set(settings.SETTING_FIELDS)
         else:
-            assert (name in app.SETTING_FIELDS) == bool(knob.widget), name
+            assert (name in settings.SETTING_FIELDS) == bool(knob.widget), name
 
 
 # --- widgets -> StyleParams --------------------------------------------------------------
 
 
 def test_build_params_maps_widget_values():
-    params = app.build_params(
+    params = settings.build_params(
         {
             "style_weight": 25.0,
             "steps": 30.0,
@@ -118,16 +127,16 @@ def test_build_params_maps_widget_values():
     assert params.style_layer_weights == (1.0, 2.0, 0.5, 1.0, 1.0)
     assert params.content_layers == ("relu3_2",)
     assert params.multiscale is False
-    assert params.device == app.DEFAULTS.device
+    assert params.device == config.DEFAULTS.device
 
 
 def test_build_params_defaults_are_the_preset():
-    assert app.build_params({}) == app.DEFAULTS
-    assert app.build_params({}).style_blend == ()  # no blend without a second style
+    assert settings.build_params({}) == config.DEFAULTS
+    assert settings.build_params({}).style_blend == ()  # no blend without a second style
 
 
 def test_layer_weight_sliders_follow_the_chosen_style_layers():
-    params = app.build_params({"style_layers": ["relu3_1", "relu1_2"], "w_relu3_1": 2.0})
+    params = settings.build_params({"style_layers": ["relu3_1", "relu1_2"], "w_relu3_1": 2.0})
     assert params.style_layers == ("relu3_1", "relu1_2")
     assert params.style_layer_weights == (2.0, 1.0)  # relu1_2 has no slider: weight 1
 
@@ -149,7 +158,7 @@ def test_layer_weight_sliders_follow_the_chosen_style_layers():
 )
 def test_build_params_rejects_bad_values_naming_the_field(changes, field):
     with pytest.raises(gr.Error) as caught:
-        app.build_params(changes)
+        settings.build_params(changes)
     message = caught.value.message
     assert message.startswith(field), message
     assert "\n" not in message and "Traceback" not in message
@@ -165,43 +174,49 @@ def _seconds(text: str) -> int:
 
 
 def test_estimate_reads_about_n_seconds_and_grows_with_the_work(images):
-    small = app.estimate(images[0], 10, 128, True)
-    large = app.estimate(images[0], app.MAX_STEPS, app.MAX_SIZE, True)
+    small = estimates.estimate(images[0], 10, 128, True)
+    large = estimates.estimate(images[0], config.MAX_STEPS, config.MAX_SIZE, True)
     assert _seconds(small) >= 1
     assert _seconds(large) > _seconds(small)
-    assert ("GPU" if app.HAS_GPU else "CPU") in small
-    assert app.estimate(None, app.DEFAULTS.steps, app.DEFAULTS.size, True)  # before any upload
-    assert app.estimate(images[0], 0, 128, True) == ""  # out of range: no estimate
+    assert ("GPU" if config.HAS_GPU else "CPU") in small
+    assert estimates.estimate(
+        None, config.DEFAULTS.steps, config.DEFAULTS.size, True
+    )  # before any upload
+    assert estimates.estimate(images[0], 0, 128, True) == ""  # out of range: no estimate
 
 
 def test_a_finished_run_corrects_the_cost_model(monkeypatch):
-    monkeypatch.setattr(app, "speed", {"a": 0.01, "b": 1e-6, "measured": False})
+    monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(0.01, 1e-6)))
     params = StyleParams(steps=20, size=256)
-    before = app.predicted_seconds(params, (4, 3))
-    app.learn_speed(params, (256, 192), 3 * before)  # the run took three times as long
-    assert app.speed["measured"]
-    assert app.predicted_seconds(params, (4, 3)) == pytest.approx(2 * before)
+    before = speed.predicted_seconds(params, (4, 3))
+    speed.learn_speed(params, (256, 192), 3 * before)  # the run took three times as long
+    assert speed.MODEL.cost.measured
+    assert speed.predicted_seconds(params, (4, 3)) == pytest.approx(2 * before)
 
 
 def test_quality_levels_fit_their_time_within_the_slider_ranges(monkeypatch):
     for cost in ({"a": 0.05, "b": 3e-5}, {"a": 0.01, "b": 1e-6}, {"a": 0.001, "b": 1e-9}):
-        monkeypatch.setattr(app, "speed", {**cost, "measured": True})
-        fitted = {level: app.fit_quality(level, (4, 3)) for level in app.QUALITIES}
+        monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(**cost, measured=True)))
+        fitted = {level: speed.fit_quality(level, (4, 3)) for level in speed.QUALITIES}
         for level, (steps, size) in fitted.items():
-            assert 10 <= steps <= app.MAX_STEPS and app.MIN_SIZE[level] <= size <= app.MAX_SIZE
-            seconds = app.predicted_seconds(app.DEFAULTS.replace(steps=steps, size=size), (4, 3))
-            target = app.QUALITIES[level][1]
-            assert seconds <= target or size == app.MIN_SIZE[level], (level, seconds)
-            level_steps = round(app.DEFAULTS.steps * app.QUALITIES[level][0])
+            assert (
+                10 <= steps <= config.MAX_STEPS and speed.MIN_SIZE[level] <= size <= config.MAX_SIZE
+            )
+            seconds = speed.predicted_seconds(
+                config.DEFAULTS.replace(steps=steps, size=size), (4, 3)
+            )
+            target = speed.QUALITIES[level][1]
+            assert seconds <= target or size == speed.MIN_SIZE[level], (level, seconds)
+            level_steps = round(config.DEFAULTS.steps * speed.QUALITIES[level][0])
             assert steps >= level_steps // 2  # fewer steps only down to half
         assert fitted["Draft"][1] <= fitted["Balanced"][1] <= fitted["Best"][1]
-        assert "Balanced" in app.describe_quality("Balanced")
+        assert "Balanced" in speed.describe_quality("Balanced")
 
 
 def _restored(path) -> tuple[dict, object, str]:
-    *values, blend, _mask, note = app.restore_settings(str(path))
-    assert len(values) == len(app.SETTING_FIELDS)
-    return dict(zip(app.SETTING_FIELDS, values)), blend, note
+    *values, blend, _mask, note = restore.restore_settings(str(path))
+    assert len(values) == len(settings.SETTING_FIELDS)
+    return dict(zip(settings.SETTING_FIELDS, values)), blend, note
 
 
 def test_restore_settings_returns_the_embedded_values_by_name(tmp_path):
@@ -249,7 +264,7 @@ def test_restore_round_trips_a_cli_png_with_other_layers(tmp_path, images):
     assert "weight 4 on relu3_2" in note and "min_scale_size = 96" in note
     assert "size 64" in note  # below the size slider: clamped, and said
     # The restored widget values rebuild the run's settings (except what the note names).
-    params = app.build_params(restored)
+    params = settings.build_params(restored)
     assert params.style_layers == ("relu2_1", "relu4_1", "relu3_2")
     assert params.style_layer_weights == (2.0, 3.0, 1.0)
 
@@ -258,18 +273,18 @@ def test_restore_settings_from_a_plain_png_is_a_clear_error(tmp_path):
     path = tmp_path / "plain.png"
     Image.new("RGB", (8, 8)).save(path)
     with pytest.raises(gr.Error, match="carries no style-transfer settings"):
-        app.restore_settings(str(path))
+        restore.restore_settings(str(path))
 
 
 def test_restore_settings_with_no_file_changes_nothing():
-    assert len(app.restore_settings(None)) == len(app.SETTING_FIELDS) + 3
+    assert len(restore.restore_settings(None)) == len(settings.SETTING_FIELDS) + 3
 
 
 def test_restore_settings_from_a_non_image_does_not_show_the_path(tmp_path):
     path = tmp_path / "fake.png"
     path.write_text("not an image")
     with pytest.raises(gr.Error) as caught:
-        app.restore_settings(str(path))
+        restore.restore_settings(str(path))
     assert str(tmp_path) not in caught.value.message
     assert "fake.png" not in caught.value.message
 
@@ -278,14 +293,14 @@ def test_restore_settings_from_a_non_image_does_not_show_the_path(tmp_path):
 
 
 def test_stylize_job_streams_and_ends_with_a_png_carrying_its_settings(images):
-    updates = list(app.stylize_job(*images, steps=10, size=128))
+    updates = list(job.stylize_job(*images, steps=10, size=128))
     assert len(updates) >= 2
     for image, status, _plot, progress, _ in updates[:-1]:
         assert isinstance(image, Image.Image)
         assert status.startswith("Iteration ")
         assert not progress["done"]
     image, status, plot, progress, png = updates[-1]
-    before, after = app.before_after(images[0], image)  # the comparison slider's pair
+    before, after = job.before_after(images[0], image)  # the comparison slider's pair
     assert before.size == image.size and after is image
     assert status.startswith("**Done.**")
     assert progress["done"] is True
@@ -305,34 +320,34 @@ def test_stylize_job_streams_and_ends_with_a_png_carrying_its_settings(images):
 def test_stylize_job_blends_a_second_style(images, tmp_path, style_image):
     second = tmp_path / "style2.png"
     style_image.transpose(Image.Transpose.ROTATE_90).save(second)
-    *_, last = app.stylize_job(*images, style2=str(second), blend=0.25, steps=10, size=128)
+    *_, last = job.stylize_job(*images, style2=str(second), blend=0.25, steps=10, size=128)
     assert read_params(last[4]).style_blend == (0.75, 0.25)
 
 
 def test_stylize_job_without_a_content_image_is_a_clear_error(images):
     with pytest.raises(gr.Error, match="content image"):
-        next(app.stylize_job(None, images[1]))
+        next(job.stylize_job(None, images[1]))
     with pytest.raises(gr.Error, match="style image"):
-        next(app.stylize_job(images[0], None))
+        next(job.stylize_job(images[0], None))
 
 
 def test_every_example_pair_is_a_readable_image_pair():
     from style_core import load_image
 
-    rows = app._examples()
-    assert len(rows) == len(app.EXAMPLE_PAIRS) + 1 >= 5
+    rows = examples.example_rows()
+    assert len(rows) == len(examples.EXAMPLE_PAIRS) + 1 >= 5
     for content, style, _mask in rows:
         assert load_image(content).size[0] >= 256 and load_image(style).size[0] >= 256
-        assert "/style_" in style and (app.EXAMPLES / "README.md").read_text().count(
+        assert "/style_" in style and (config.EXAMPLES / "README.md").read_text().count(
             Path(style).name
         ), f"{Path(style).name} is credited in examples/README.md"
 
 
 def test_the_page_opens_on_a_precomputed_result_of_the_first_example():
-    content, _style, _mask = app._examples()[0]
-    assert app.FIRST_RESULT.is_file(), "run: python scripts/make_example_results.py"
-    assert app.FIRST_RESULT.stat().st_size < 250_000  # small enough to ship
-    with Image.open(app.FIRST_RESULT) as result, Image.open(content) as photo:
+    content, _style, _mask = examples.example_rows()[0]
+    assert examples.FIRST_RESULT.is_file(), "run: python scripts/make_example_results.py"
+    assert examples.FIRST_RESULT.stat().st_size < 250_000  # small enough to ship
+    with Image.open(examples.FIRST_RESULT) as result, Image.open(content) as photo:
         assert result.size == photo.size  # the before/after slider pairs them as they are
 
 
@@ -360,7 +375,7 @@ def _halves(image: Image.Image, reference: Image.Image) -> tuple[float, float]:
 
 
 def test_a_left_half_mask_styles_the_left_and_keeps_the_right(images, left_half_mask):
-    updates = list(app.stylize_job(*images, mask=left_half_mask, steps=10, size=128))
+    updates = list(job.stylize_job(*images, mask=left_half_mask, steps=10, size=128))
     assert len(updates) >= 2 and updates[-1][3]["done"] is True  # it streams as before
     image, _status, _plot, _progress, png = updates[-1]
     left, right = _halves(image, Image.open(images[0]))
@@ -370,7 +385,7 @@ def test_a_left_half_mask_styles_the_left_and_keeps_the_right(images, left_half_
     carried = np.asarray(read_mask(png))
     assert carried[:, : carried.shape[1] // 3].min() == 255
     assert carried[:, -carried.shape[1] // 3 :].max() == 0
-    *_, mask, note = app.restore_settings(png)
+    *_, mask, note = restore.restore_settings(png)
     assert np.array_equal(np.asarray(mask), carried)
     assert "mask" in note
     assert read_params(png).style_blend == ()  # with a mask the blend share does not apply
@@ -381,7 +396,7 @@ def test_split_mode_gives_the_unpainted_region_the_second_style(
 ):
     second = tmp_path / "style2.png"
     style_image.transpose(Image.Transpose.ROTATE_90).save(second)
-    *_, last = app.stylize_job(
+    *_, last = job.stylize_job(
         *images, style2=str(second), blend=0.3, mask=left_half_mask, mask_mode="split",
         steps=10, size=128,
     )  # fmt: skip
@@ -403,7 +418,7 @@ def test_a_mask_mode_that_does_not_fit_the_styles_is_a_clear_error(
 ):
     style2 = images[1] if second else None
     with pytest.raises(gr.Error) as caught:
-        next(app.stylize_job(*images, style2=style2, mask=left_half_mask, mask_mode=mode))
+        next(job.stylize_job(*images, style2=style2, mask=left_half_mask, mask_mode=mode))
     message = caught.value.message
     assert "\n" not in message and len(message) < 200, message
     for word in words:
@@ -412,45 +427,45 @@ def test_a_mask_mode_that_does_not_fit_the_styles_is_a_clear_error(
 
 def test_the_mask_mode_does_not_matter_without_a_mask(images):
     # A client that sets only mask_mode (or a page left on "split") runs as before.
-    update = next(app.stylize_job(*images, mask_mode="split", steps=10, size=128))
+    update = next(job.stylize_job(*images, mask_mode="split", steps=10, size=128))
     assert isinstance(update[0], Image.Image)
 
 
 def _painted(size: tuple[int, int], box: tuple[int, int, int, int]) -> Image.Image:
     """A paint layer as the canvas sends it: brush-coloured strokes at the brush's opacity."""
     layer = Image.new("RGBA", size, (0, 0, 0, 0))
-    alpha = round(255 * app.BRUSH_OPACITY)
+    alpha = round(255 * app_canvas.BRUSH_OPACITY)
     layer.paste((255, 45, 85, alpha), box)
     return layer
 
 
 def test_strokes_become_the_mask_white_where_painted(images, left_half_mask):
-    canvas = app.fresh_canvas(images[0])
+    canvas = app_canvas.fresh_canvas(images[0])
     assert canvas["background"].size == (128, 96) and canvas["layers"] == []
     value = {**canvas, "layers": [_painted((128, 96), (0, 0, 64, 96))]}
-    mask, from_canvas = app.painted_mask(value, False)
+    mask, from_canvas = app_canvas.painted_mask(value, False)
     assert from_canvas is True
     assert np.array_equal(np.asarray(mask), np.asarray(Image.open(left_half_mask)))
 
 
 def test_no_paint_drops_a_painted_mask_and_keeps_an_uploaded_one(images):
-    canvas = app.fresh_canvas(images[0])
+    canvas = app_canvas.fresh_canvas(images[0])
     empty = {**canvas, "layers": [Image.new("RGBA", (128, 96), (0, 0, 0, 0))]}
-    assert app.painted_mask(empty, True) == (None, True)  # painted, then all erased
-    assert app.painted_mask(canvas, False) == (gr.update(), False)  # an upload stays
-    assert app.painted_mask(None, True) == (gr.update(), True)  # no content: no canvas yet
-    assert app.fresh_canvas(None) is None
+    assert app_canvas.painted_mask(empty, True) == (None, True)  # painted, then all erased
+    assert app_canvas.painted_mask(canvas, False) == (gr.update(), False)  # an upload stays
+    assert app_canvas.painted_mask(None, True) == (gr.update(), True)  # no content: no canvas yet
+    assert app_canvas.fresh_canvas(None) is None
 
 
 def test_a_new_content_clears_the_mask_saying_so(images, left_half_mask):
     with pytest.warns(UserWarning, match="mask was cleared"):
-        canvas, mask, from_canvas = app.canvas_for_content(images[0], left_half_mask)
+        canvas, mask, from_canvas = app_canvas.canvas_for_content(images[0], left_half_mask)
     assert canvas["layers"] == [] and mask is None and from_canvas is False
-    assert app.canvas_for_content(None, None) == (None, None, False)
+    assert app_canvas.canvas_for_content(None, None) == (None, None, False)
 
 
 def test_clear_on_the_canvas_keeps_the_content_and_drops_paint_and_mask(images):
-    canvas, mask, from_canvas = app.clear_canvas(images[0])
+    canvas, mask, from_canvas = app_canvas.clear_canvas(images[0])
     assert canvas["background"].size == (128, 96) and canvas["layers"] == []
     assert mask is None and from_canvas is False
 
@@ -459,15 +474,15 @@ def test_restoring_a_png_with_a_mask_starts_the_canvas_afresh(images, tmp_path):
     with_mask, without = tmp_path / "with.png", tmp_path / "without.png"
     save_png(Image.new("RGB", (16, 12)), with_mask, StyleParams(), mask=Image.new("L", (16, 12)))
     save_png(Image.new("RGB", (16, 12)), without, StyleParams())
-    canvas, from_canvas = app.canvas_after_restore(str(with_mask), images[0])
+    canvas, from_canvas = app_canvas.canvas_after_restore(str(with_mask), images[0])
     assert canvas["layers"] == [] and from_canvas is False
-    assert app.canvas_after_restore(str(without), images[0]) == (gr.update(), gr.update())
+    assert app_canvas.canvas_after_restore(str(without), images[0]) == (gr.update(), gr.update())
 
 
 def test_one_example_has_a_mask_that_fits_it_and_the_others_clear_it():
     from style_core.images import image_size, load_mask
 
-    rows = app._examples()
+    rows = examples.example_rows()
     masked = [row for row in rows if row[2] is not None]
     assert len(masked) == 1
     content, style, mask = masked[0]

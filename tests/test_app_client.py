@@ -26,7 +26,7 @@ pytest.register_assert_rewrite("app_server")  # before the import below: no rewr
 from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
 from hostile_corpus import bomb_png  # noqa: E402
 
-import app  # noqa: E402 - the app's own limits: the server runs on this same host
+from style_app import config  # noqa: E402
 
 pytest_plugins = ["app_server"]
 
@@ -104,7 +104,7 @@ BAD_INPUTS = {
     # name: (changes to a valid request, words the message must contain)
     "no content image": ({"content": None}, ["content image"]),
     "text file as the content": ({"content": "TEXT_FILE"}, ["content image", "not an image"]),
-    "size out of range": ({"size": 100000}, ["100000", str(app.MAX_SIZE)]),
+    "size out of range": ({"size": 100000}, ["100000", str(config.MAX_SIZE)]),
     "zero steps": ({"steps": 0}, ["0", "10"]),
     "unknown colour option": ({"color": "sepia"}, ["sepia", "luminance"]),
 }
@@ -268,7 +268,7 @@ def test_split_without_a_second_style_is_a_readable_error(client, masks):
 
 
 def test_cancelled_job_stops_and_the_next_one_runs_at_once(client, app_server):
-    job = client.submit(**images(), steps=app.MAX_STEPS, size=512, api_name="/stylize")
+    job = client.submit(**images(), steps=config.MAX_STEPS, size=512, api_name="/stylize")
     wait_until(lambda: len(job.outputs()) >= 1, 90, what="the first intermediate result")
     cpu_at_first = app_server.cpu_seconds()
     wait_until(lambda: len(job.outputs()) >= 2, 60, what="a second intermediate result")

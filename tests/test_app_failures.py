@@ -21,8 +21,8 @@ import pytest
 import torch
 from PIL import Image
 
-import app
 import style_core.engine as engine
+from style_app import job as app_job
 from style_core import Snapshot, StyleParams, WeightsError
 
 pytest.register_assert_rewrite("app_server", "test_app_client")
@@ -42,7 +42,7 @@ def images(tmp_path, content_image, style_image) -> tuple[str, str]:
 
 
 def assert_job_runs(images: tuple[str, str]) -> None:
-    *_, (image, status, _plot, progress, png) = app.stylize_job(*images, **SMALL)
+    *_, (image, status, _plot, progress, png) = app_job.stylize_job(*images, **SMALL)
     assert progress["done"] is True and progress["iteration"] == SMALL["steps"]
     assert image.size == (128, 96) and status.startswith("**Done.**")
     assert Path(png).is_file()
@@ -89,21 +89,21 @@ def check_out_of_memory_message(error: gr.Error) -> None:
 
 def test_gpu_out_of_memory_at_the_start(monkeypatch, images):
     fill_gram_cache(images)
-    monkeypatch.setattr(app, "stylize", failing_stylize(torch.OutOfMemoryError(CUDA_OOM)))
+    monkeypatch.setattr(app_job, "stylize", failing_stylize(torch.OutOfMemoryError(CUDA_OOM)))
     with pytest.raises(gr.Error) as caught:
-        next(app.stylize_job(*images, **SMALL))
+        next(app_job.stylize_job(*images, **SMALL))
     check_out_of_memory_message(caught.value)
     assert not engine._GRAM_CACHE  # the cached style Grams went with the failed job
     monkeypatch.undo()  # the real stylize again
-    assert app.stylize is engine.stylize
+    assert app_job.stylize is engine.stylize
     assert_job_runs(images)
 
 
 def test_gpu_out_of_memory_mid_run(monkeypatch, images):
     fill_gram_cache(images)
     fake = failing_stylize(torch.OutOfMemoryError(CUDA_OOM), updates=2)
-    monkeypatch.setattr(app, "stylize", fake)
-    job = app.stylize_job(*images, **SMALL)
+    monkeypatch.setattr(app_job, "stylize", fake)
+    job = app_job.stylize_job(*images, **SMALL)
     assert [next(job)[3]["iteration"], next(job)[3]["iteration"]] == [1, 2]
     with pytest.raises(gr.Error) as caught:
         next(job)
@@ -118,17 +118,17 @@ def test_cpu_out_of_memory(monkeypatch, images):
         "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
         "memory: you tried to allocate 8589934592 bytes. Error code 12 (Cannot allocate memory)"
     )
-    monkeypatch.setattr(app, "stylize", failing_stylize(error))
+    monkeypatch.setattr(app_job, "stylize", failing_stylize(error))
     with pytest.raises(gr.Error) as caught:
-        next(app.stylize_job(*images, **SMALL))
+        next(app_job.stylize_job(*images, **SMALL))
     check_out_of_memory_message(caught.value)
 
 
 def test_missing_weights_are_a_readable_error(monkeypatch, images):
     error = WeightsError("VGG19 weights file not found: vgg19_caffe.safetensors")
-    monkeypatch.setattr(app, "stylize", failing_stylize(error))
+    monkeypatch.setattr(app_job, "stylize", failing_stylize(error))
     with pytest.raises(gr.Error) as caught:
-        next(app.stylize_job(*images, **SMALL))
+        next(app_job.stylize_job(*images, **SMALL))
     assert caught.value.message == str(error)
     assert_readable(caught.value.message)
 
@@ -177,7 +177,7 @@ def close_like_gradio(job, timeout: float = 60.0) -> None:
 
 
 def test_closing_the_job_stops_the_engine_at_once(counter, images):
-    job = app.stylize_job(*images, steps=200, size=128)
+    job = app_job.stylize_job(*images, steps=200, size=128)
     first, second = next(job), next(job)
     assert first[3]["iteration"] < second[3]["iteration"] < 200
     last_seen = second[3]["iteration"]
@@ -191,7 +191,7 @@ def test_closing_the_job_stops_the_engine_at_once(counter, images):
 
 def test_cancel_during_an_update_stops_at_the_next_preview(counter, images):
     """Gradio's cancel arrives while its worker thread is inside next(): close() waits for it."""
-    job = app.stylize_job(*images, steps=200, size=128)
+    job = app_job.stylize_job(*images, steps=200, size=128)
     first, second = next(job), next(job)
     per_preview = second[3]["iteration"] - first[3]["iteration"]  # iterations per 0.5 s
     last_seen = second[3]["iteration"]

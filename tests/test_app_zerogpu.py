@@ -1,10 +1,10 @@
-"""app.py on a ZeroGPU Space: the job is wrapped by spaces.GPU with a duration estimate."""
+"""The app on a ZeroGPU Space: the job is wrapped by spaces.GPU with a duration estimate."""
 
-import importlib
 import sys
 import types
 
 import pytest
+from fresh_app import fresh_app
 
 
 @pytest.fixture
@@ -19,10 +19,7 @@ def app_with_fake_spaces(monkeypatch):
         return wrap
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
-    monkeypatch.delitem(sys.modules, "app", raising=False)
-    module = importlib.import_module("app")
-    yield module, calls
-    sys.modules.pop("app", None)  # later tests import the plain app again
+    yield fresh_app(), calls
 
 
 def test_job_is_wrapped_with_a_size_aware_duration(app_with_fake_spaces):

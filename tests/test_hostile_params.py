@@ -26,7 +26,7 @@ from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE  # noqa: E402
 from hostile_corpus import fit  # noqa: E402
 from test_app_client import _rest_call, assert_readable  # noqa: E402
 
-import app  # noqa: E402 - the app's own limits: the server runs on this same host
+from style_app import config  # noqa: E402
 
 pytest_plugins = ["app_server"]
 
@@ -130,11 +130,14 @@ def assert_serves(client: Client) -> None:
 
 # name: (changes to a valid request, words the message must contain[, marks])
 CLIENT_CASES: dict[str, tuple] = {
-    "negative steps": ({"steps": -5}, [f"steps must be between 10 and {app.MAX_STEPS}", "-5"]),
+    "negative steps": ({"steps": -5}, [f"steps must be between 10 and {config.MAX_STEPS}", "-5"]),
     "zero steps": ({"steps": 0}, ["steps", "got 0"]),
     "steps 10**9": ({"steps": 10**9}, ["steps", "1000000000"]),
     "fractional steps": ({"steps": 10.5}, ["steps", "whole number", "10.5"]),
-    "size 10**6": ({"size": 10**6}, [f"size must be between 128 and {app.MAX_SIZE}; got 1000000"]),
+    "size 10**6": (
+        {"size": 10**6},
+        [f"size must be between 128 and {config.MAX_SIZE}; got 1000000"],
+    ),
     "zero size": ({"size": 0}, ["size", "got 0"]),
     "negative size": ({"size": -128}, ["size", "-128"]),
     "size 2**70": ({"size": 2**70}, ["size", str(2**70)]),

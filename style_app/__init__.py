@@ -1,0 +1,9 @@
+"""The Gradio demo for style_core, one concern per module.
+
+``config`` (where it runs, what it allows), ``settings`` (widget values <-> StyleParams),
+``widgets`` (the settings' widgets and their error messages), ``speed`` (the cost model timed
+on this device), ``estimates`` (the times and quality levels the page shows), ``job`` (the job
+and its GPU wrapper), ``results`` (result PNGs on disk), ``canvas`` (the painted mask),
+``restore`` (settings from a result PNG), ``examples`` and ``layout`` (the page). The
+top-level ``app.py`` only builds the page and launches it.
+"""
