@@ -7,3 +7,10 @@ and its GPU wrapper), ``results`` (result PNGs on disk), ``canvas`` (the painted
 ``restore`` (settings from a result PNG), ``examples`` and ``layout`` (the page). The
 top-level ``app.py`` only builds the page and launches it.
 """
+
+try:
+    # First, before torch and gradio, as Hugging Face asks: on ZeroGPU it patches torch at
+    # import (CUDA then exists only inside @spaces.GPU calls). Every Gradio Space has it.
+    import spaces  # noqa: F401 - imported for that side effect
+except ImportError:  # a laptop or CI without it
+    pass

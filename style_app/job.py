@@ -5,20 +5,30 @@ from __future__ import annotations
 
 import ctypes
 import math
+from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
 import torch
 from PIL import Image
 
-from style_app.config import spaces
-from style_app.estimates import content_size
+from style_app import speed
+from style_app.config import DEVICE_KIND, ZERO_GPU, ZERO_GPU_MAX_SECONDS
+from style_app.memory import check_fits
 from style_app.results import save_result
 from style_app.settings import SETTING_FIELDS, build_params
-from style_app.speed import eta_seconds, learn_speed, predicted_seconds
+from style_app.speed import (
+    DURATION_HEADROOM,
+    JobTiming,
+    eta_seconds,
+    gpu_seconds,
+    predicted_seconds,
+    report,
+    time_iterations,
+)
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
 from style_core.engine import clear_gram_cache
-from style_core.images import load_image
+from style_core.images import load_image, load_mask
 
 # What the region outside a mask gets: the API value -> the label the page shows.
 MASK_MODES = {
@@ -27,12 +37,38 @@ MASK_MODES = {
 }
 
 
+@dataclass(frozen=True)
+class Job:
+    """A job checked and decoded in the main process, ready for the GPU call."""
+
+    content: Image.Image
+    styles: list[Image.Image]
+    params: StyleParams
+    mask: Image.Image | None  # "L" at the content's size: white = style
+    estimate: float  # seconds predicted before it started (what the page showed)
+    measured: bool  # whether that prediction rests on a measured speed
+
+
 def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="keep", **settings):
     """Stream (image, status, loss plot, progress JSON, PNG file) while the image forms.
 
     ``mask`` (optional image: white = style) says where the style goes; ``mask_mode`` says
     what the rest gets (MASK_MODES). ``settings`` are the widget values by API name
-    (SETTING_FIELDS); missing ones take the hardware preset's value."""
+    (SETTING_FIELDS); missing ones take the hardware preset's value.
+
+    Everything that can refuse a job (values, images, mask, memory, duration) is checked here,
+    before the GPU is asked for: on ZeroGPU a refused upload then spends no GPU quota."""
+    job = prepare_job(content, style, style2, blend, mask, mask_mode, settings)
+    check_size(job)
+    for update in run_on_gpu(job):
+        if isinstance(update, JobTiming):
+            report(update)  # measured inside the GPU call (on ZeroGPU, another process)
+        else:
+            yield update
+
+
+def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) -> Job:
+    """Check every value and decode every image, as the engine would (gr.Error if bad)."""
     if content is None:
         raise gr.Error("Add a content image (the photo to repaint).", print_exception=False)
     if style is None:
@@ -48,7 +84,36 @@ def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="ke
     blended = style2 is not None and mask is None
     params = build_params(settings, blend if blended else None)
     styles = [style] if style2 is None else [style, style2]
-    yield from _stream(content, styles, params, mask)
+    names = ["style image"] if len(styles) == 1 else ["style image 1", "style image 2"]
+    # The sizes the engine decodes at (JPEG draft): the output's, the style's by style_scale.
+    style_side = max(16, round(params.size * params.style_scale))
+    try:
+        content_image = load_image(content, "content image", max_side=params.size)
+        style_images = [load_image(s, n, max_side=style_side) for s, n in zip(styles, names)]
+        mask_image = None if mask is None else load_mask(mask, content_image.size)
+    except (ImageError, ValueError) as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    estimate = round(predicted_seconds(params, content_image.size), 1)
+    measured = speed.MODEL.cost.measured
+    return Job(content_image, style_images, params, mask_image, estimate, measured)
+
+
+def check_size(job: Job) -> None:
+    """Refuse, before any work, a job the device cannot hold or ZeroGPU would cut short."""
+    if ZERO_GPU:
+        # The request has headroom (speed.DURATION_HEADROOM) but stops at the cap: refuse a
+        # job that would not finish within the cap even at the predicted speed.
+        seconds = DURATION_HEADROOM[0] + predicted_seconds(job.params, job.content.size)
+        if seconds > ZERO_GPU_MAX_SECONDS:
+            raise gr.Error(
+                f"This job would take about {seconds:.0f} s here, longer than the "
+                f"{ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or the size.",
+                print_exception=False,
+            )
+    elif DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
+        message = check_fits(job.params, job.content.size)
+        if message:
+            raise gr.Error(message, print_exception=False)
 
 
 def check_mask_mode(mode: str, has_style2: bool) -> None:
@@ -71,13 +136,17 @@ def check_mask_mode(mode: str, has_style2: bool) -> None:
         )
 
 
-def _stream(content, styles, params: StyleParams, mask=None):
+def _run_job(job: Job):
+    """The job itself: the only place CUDA is touched. Yields the five outputs, then the
+    job's JobTiming (its iterations timed at each scale) for the main process."""
     history: list[dict] = []
-    # What the page showed before Run: the whole job at the speed measured so far.
-    estimate = round(predicted_seconds(params, content_size(content)), 1)
+    iterations: list[tuple[int, float]] = []  # (pixels, elapsed) of each iteration
+    params = job.params
     try:
-        for snapshot in stylize(content, styles, params, mask):
+        for snapshot in stylize(job.content, job.styles, params, job.mask):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
+            if not snapshot.done:
+                iterations.append((snapshot.size[0] * snapshot.size[1], snapshot.elapsed))
             if snapshot.image is None:
                 continue
             done = snapshot.done
@@ -85,10 +154,11 @@ def _stream(content, styles, params: StyleParams, mask=None):
                 snapshot.image,
                 _status(snapshot, params),
                 _loss_frame(history, params),
-                _progress(snapshot, params, estimate),
-                save_result(snapshot, params, mask) if done else None,
+                _progress(snapshot, job),
+                save_result(snapshot, params, job.mask) if done else None,
             )
-        learn_speed(params, snapshot.size, snapshot.elapsed)
+        fit = time_iterations(iterations)
+        yield JobTiming(params, job.content.size, snapshot.elapsed, fit)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
     except RuntimeError as error:  # torch.OutOfMemoryError on CUDA; plain RuntimeError on CPU/MPS
@@ -102,6 +172,20 @@ def _stream(content, styles, params: StyleParams, mask=None):
         ) from None
     finally:
         _return_freed_memory()
+
+
+def _gpu_duration(job: Job) -> int:
+    return gpu_seconds(job.params, job.content.size)
+
+
+# On ZeroGPU, spaces.GPU runs each call in a worker process holding the GPU for the duration
+# asked; everywhere else the job runs in this process (spaces.GPU would return it unchanged).
+if ZERO_GPU:
+    import spaces
+
+    run_on_gpu = spaces.GPU(duration=_gpu_duration)(_run_job)
+else:
+    run_on_gpu = _run_job
 
 
 def before_after(content, result: Image.Image | None):
@@ -130,18 +214,6 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass  # not glibc (macOS, musl): nothing to do
-
-
-if spaces is not None:  # ZeroGPU: ask for as long as the job should take, with headroom.
-
-    def _gpu_seconds(content, style, style2=None, blend=0.5, **settings) -> int:
-        try:
-            params = build_params(settings)
-        except gr.Error:
-            return 30  # bad values are rejected inside the job anyway
-        return int(min(300, 20 + 2 * predicted_seconds(params, (4, 3))))
-
-    stylize_job = spaces.GPU(duration=_gpu_seconds)(stylize_job)
 
 
 def _status(snapshot: Snapshot, params: StyleParams) -> str:
@@ -173,9 +245,10 @@ def _loss_frame(history: list[dict], params: StyleParams) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["iteration", "term", "log10 loss"])
 
 
-def _progress(snapshot: Snapshot, params: StyleParams, estimate: float) -> dict:
+def _progress(snapshot: Snapshot, job: Job) -> dict:
     return {
-        "estimate": estimate,  # seconds for the whole job, predicted before it started
+        "estimate": job.estimate,  # seconds for the whole job, predicted before it started
+        "estimate_measured": job.measured,  # False: that prediction is still a first guess
         "iteration": snapshot.iteration,
         "total": snapshot.total,
         "scale": snapshot.scale,
@@ -183,7 +256,7 @@ def _progress(snapshot: Snapshot, params: StyleParams, estimate: float) -> dict:
         "width": snapshot.size[0],
         "height": snapshot.size[1],
         "elapsed": round(snapshot.elapsed, 3),
-        "eta": eta_seconds(snapshot, params),
+        "eta": eta_seconds(snapshot, job.params),
         "done": snapshot.done,
         "losses": dict(snapshot.losses),
     }

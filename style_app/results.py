@@ -9,7 +9,7 @@ from pathlib import Path
 from style_core import Snapshot, StyleParams
 from style_core.images import save_png
 
-KEEP = 50  # older result PNGs kept on a long-running server (plus the newest)
+KEEP = 50  # result PNGs kept on a long-running server, the newest
 # Made at import (start-up), readable only by this process's user: never a fixed name in the
 # shared temp folder, where another user's symlink would be followed and another process's
 # files pruned.
@@ -18,7 +18,7 @@ RESULTS_DIR = Path(tempfile.mkdtemp(prefix="style-transfer-results-"))
 
 def save_result(snapshot: Snapshot, params: StyleParams, mask=None) -> str:
     """Write the finished image (settings and mask embedded) and return its path."""
-    prune(RESULTS_DIR, KEEP)
+    prune(RESULTS_DIR, KEEP - 1)  # and the one made now
     handle, name = tempfile.mkstemp(prefix="stylized-", suffix=".png", dir=RESULTS_DIR)
     os.close(handle)
     # The mask travels in the PNG, so "Restore settings" brings it back.

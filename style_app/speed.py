@@ -1,21 +1,24 @@
 """Speed: measured on this device, never assumed.
 
 Cost of one iteration here: a fixed part plus a part per pixel, ``seconds = a + b x pixels``
-(small scales cost more per pixel than large ones). Timed by ``calibrate`` on a few real
-iterations at two sizes, then corrected by every finished run; until then a first guess, and
-the page says so. Job cost = a x iterations + b x engine.scale_work(). Job threads and the
-warm-up both write the model, so it sits behind a lock.
+(small scales cost more per pixel than large ones). Job cost = a x iterations + b x
+engine.scale_work(). Measured at start-up by ``calibrate`` (a few real iterations at two
+sizes), except on ZeroGPU, where CUDA exists only inside the GPU call: there the first job
+times its own iterations at each scale and hands them back (``JobTiming``). Every finished job
+then corrects the model; until the first measurement it is a guess, and the page says so. Job
+threads and the warm-up both write the model, so it sits behind a lock.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
 
 from PIL import Image
 
-from style_app.config import DEFAULTS, HAS_GPU, SLIDER_MAX, spaces
+from style_app.config import DEFAULTS, HAS_GPU, SLIDER_MAX, ZERO_GPU, ZERO_GPU_MAX_SECONDS
 from style_core import Snapshot, StyleParams, stylize
 from style_core.engine import scale_work
 from style_core.images import fit_size
@@ -42,21 +45,59 @@ class SpeedModel:
             return self._cost
 
     def set(self, a: float, b: float) -> None:
+        """A measured cost (calibration)."""
         with self._lock:
             self._cost = Cost(a, b, measured=True)
 
-    def learn(self, params: StyleParams, size: tuple[int, int], elapsed: float) -> None:
-        """Move the model halfway towards a finished run's own time (set-up included)."""
+    def learn(self, timing: JobTiming) -> None:
+        """A finished job: its own fit if nothing was measured yet, else move the model
+        halfway towards the job's own time (set-up included)."""
         with self._lock:
             cost = self._cost
-            factor = 0.5 + 0.5 * elapsed / _seconds(cost, params, size)
+            if not cost.measured and timing.fit is not None:
+                self._cost = timing.fit
+                return
+            factor = 0.5 + 0.5 * timing.elapsed / _seconds(cost, timing.params, timing.size)
             self._cost = Cost(cost.a * factor, cost.b * factor, measured=True)
+
+
+@dataclass(frozen=True)
+class JobTiming:
+    """What a finished job measured, sent back from the GPU call (a ZeroGPU worker process)."""
+
+    params: StyleParams
+    size: tuple[int, int]  # the content's (width, height)
+    elapsed: float  # seconds, set-up included
+    fit: Cost | None  # a + b x pixels from its iterations at each scale (None: one scale)
+
+
+def time_iterations(iterations: list[tuple[int, float]]) -> Cost | None:
+    """Fit a + b x pixels to a job's (pixels, elapsed) per iteration, one scale per size.
+
+    Each scale's time per iteration is taken from the end of its first iteration (which pays
+    for the scale's set-up) to its last, as ``calibrate`` does."""
+    by_size: dict[int, list[float]] = {}
+    for pixels, elapsed in iterations:
+        by_size.setdefault(pixels, []).append(elapsed)
+    per_iteration = {
+        pixels: (times[-1] - times[0]) / (len(times) - 1)
+        for pixels, times in by_size.items()
+        if len(times) >= 3
+    }
+    if len(per_iteration) < 2:
+        return None
+    small, large = min(per_iteration), max(per_iteration)
+    b = max(0.0, (per_iteration[large] - per_iteration[small]) / (large - small))
+    return Cost(max(0.0, per_iteration[small] - b * small), b, measured=True)
 
 
 # The guesses are a T4 (the Space's suggested hardware) and a slow 2-core CPU.
 FIRST_GUESS = Cost(0.02, 2.0e-7) if HAS_GPU else Cost(0.05, 1.0e-5)
 MODEL = SpeedModel(FIRST_GUESS)
-CALIBRATION_SIZES = (128, 384)  # long sides of the timed iterations (4:3)
+# Long sides of the timed iterations (4:3): sizes jobs use. A GPU is bound by kernel launches
+# below ~512 px, so small probes there would miss the per-pixel part.
+CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 384)
+DURATION_HEADROOM = (20, 2.0)  # a ZeroGPU request: seconds + factor x the predicted time
 # Quality level: (share of the preset's steps, seconds it should take here, largest size as
 # a share of the preset's size).
 QUALITIES = {"Draft": (0.5, 10.0, 0.75), "Balanced": (1.0, 30.0, 1.0), "Best": (1.5, 90.0, 2.0)}
@@ -78,12 +119,15 @@ def calibrate(params: StyleParams, iterations: int = 3) -> Cost:
         seconds.append((times[-1] - times[0]) / iterations)
         pixels.append(size[0] * size[1])
     b = max(0.0, (seconds[1] - seconds[0]) / (pixels[1] - pixels[0]))
-    MODEL.set(a=max(0.0, seconds[0] - b * pixels[0]), b=b)
+    MODEL.set(max(0.0, seconds[0] - b * pixels[0]), b)
     return MODEL.cost
 
 
-def learn_speed(params: StyleParams, size: tuple[int, int], elapsed: float) -> None:
-    MODEL.learn(params, size, elapsed)
+def gpu_seconds(params: StyleParams, content_size: tuple[int, int]) -> int:
+    """The duration to ask ZeroGPU for: the predicted time with headroom, at most the cap."""
+    fixed, factor = DURATION_HEADROOM
+    seconds = fixed + factor * predicted_seconds(params, content_size)
+    return int(min(ZERO_GPU_MAX_SECONDS, math.ceil(seconds)))
 
 
 def _seconds(cost: Cost, params: StyleParams, content_size: tuple[int, int]) -> float:
@@ -137,11 +181,26 @@ def describe_quality(level: str) -> str:
 def warm_up() -> None:
     """Load the weights and time a few iterations here; print what was measured."""
     load_caffe_state()
-    if spaces is None:  # on ZeroGPU, CUDA may only be touched inside @spaces.GPU
-        started = time.perf_counter()
-        cost = calibrate(DEFAULTS)
+    if ZERO_GPU:  # CUDA may only be touched inside @spaces.GPU: the first job times itself
+        print("speed: ZeroGPU, so the first job times itself on the GPU", flush=True)
+        return
+    started = time.perf_counter()
+    cost = calibrate(DEFAULTS)
+    print(
+        f"speed: an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel "
+        f"(timed in {time.perf_counter() - started:.1f} s); {describe_quality('Balanced')}",
+        flush=True,
+    )
+
+
+def report(timing: JobTiming) -> None:
+    """A finished job's timing, back in the main process: the model learns from it."""
+    first = not MODEL.cost.measured
+    MODEL.learn(timing)
+    if first and MODEL.cost.measured:
+        cost = MODEL.cost
         print(
-            f"speed: an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel "
-            f"(timed in {time.perf_counter() - started:.1f} s); {describe_quality('Balanced')}",
+            f"speed: measured on the first job: {cost.a:.3g} s + {cost.b:.3g} s per pixel; "
+            f"{describe_quality('Balanced')}",
             flush=True,
         )

@@ -85,8 +85,11 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_app(log_dir: Path | None = None) -> Iterator[AppServer]:
-    """Start ``python app.py`` on a free port, wait until it answers, stop it afterwards."""
+def running_app(
+    log_dir: Path | None = None, script: str = "app.py", env: dict[str, str] | None = None
+) -> Iterator[AppServer]:
+    """Start ``python app.py`` (or another ``script`` that serves it, with ``env`` added to the
+    environment) on a free port, wait until it answers, stop it afterwards."""
     scratch = tempfile.TemporaryDirectory(prefix="app-server-")
     log_path = Path(log_dir or scratch.name) / "app-server.log"
     port = free_port()
@@ -97,10 +100,11 @@ def running_app(log_dir: Path | None = None) -> Iterator[AppServer]:
         "GRADIO_TEMP_DIR": str(Path(scratch.name) / "gradio"),
         "TMPDIR": scratch.name,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,

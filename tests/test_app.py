@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_build_params_maps_widget_values():
             "style_weight": 25.0,
             "steps": 30.0,
             "size": 160.0,
-            "color": "histogram",
+            "color": "linear",
             "optimizer": "adam",
             "learning_rate": 0.05,
             "w_relu2_1": 2.0,
@@ -121,7 +122,7 @@ def test_build_params_maps_widget_values():
     assert params.steps == 30 and isinstance(params.steps, int)
     assert params.size == 160 and isinstance(params.size, int)
     assert params.seed == 7 and isinstance(params.seed, int)
-    assert params.color == "histogram"
+    assert params.color == "linear"
     assert params.optimizer == "adam" and params.learning_rate == 0.05
     assert params.style_blend == (0.75, 0.25)
     assert params.style_layer_weights == (1.0, 2.0, 0.5, 1.0, 1.0)
@@ -186,12 +187,82 @@ def test_estimate_reads_about_n_seconds_and_grows_with_the_work(images):
 
 
 def test_a_finished_run_corrects_the_cost_model(monkeypatch):
-    monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(0.01, 1e-6)))
+    monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(0.01, 1e-6, measured=True)))
     params = StyleParams(steps=20, size=256)
     before = speed.predicted_seconds(params, (4, 3))
-    speed.learn_speed(params, (256, 192), 3 * before)  # the run took three times as long
-    assert speed.MODEL.cost.measured
+    fit = speed.Cost(1.0, 1.0, measured=True)  # ignored: the model was measured already
+    speed.MODEL.learn(speed.JobTiming(params, (4, 3), 3 * before, fit))  # took 3x as long
     assert speed.predicted_seconds(params, (4, 3)) == pytest.approx(2 * before)
+
+
+def test_the_first_finished_run_sets_an_unmeasured_model_from_its_own_iterations(monkeypatch):
+    monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(0.01, 1e-6)))
+    # 0.1 s + 1e-6 s per pixel: ten iterations at 10 000 pixels, then ten at 40 000.
+    small = [(10_000, 0.5 + 0.11 * i) for i in range(10)]
+    large = [(40_000, 2.0 + 0.14 * i) for i in range(10)]
+    fit = speed.time_iterations(small + large)
+    assert (fit.a, fit.b) == (pytest.approx(0.1), pytest.approx(1e-6))
+    assert speed.time_iterations(small) is None  # one scale: no fit
+    speed.MODEL.learn(speed.JobTiming(StyleParams(), (4, 3), 99.0, fit))
+    assert speed.MODEL.cost == fit
+
+
+def test_the_model_is_safe_to_share_between_threads(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(0.01, 1e-6, measured=True)))
+    params = StyleParams(steps=20, size=256)
+    timing = speed.JobTiming(params, (4, 3), speed.predicted_seconds(params, (4, 3)), None)
+    workers = [
+        threading.Thread(target=lambda: [speed.MODEL.learn(timing) for _ in range(200)])
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert speed.MODEL.cost == speed.Cost(0.01, 1e-6, measured=True)  # a run at the prediction
+
+
+def test_a_bad_upload_is_refused_before_the_gpu_is_asked_for(monkeypatch, images, tmp_path):
+    def no_gpu(job):
+        raise AssertionError("the GPU call was reached")
+
+    monkeypatch.setattr(job, "run_on_gpu", no_gpu)
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("not an image")
+    bad_mask = tmp_path / "wide.png"
+    Image.new("L", (400, 100)).save(bad_mask)
+    for kwargs in (
+        {"content": str(not_an_image), "style": images[1]},
+        {"content": images[0], "style": str(not_an_image)},
+        {"content": images[0], "style": images[1], "mask": str(bad_mask)},
+        {"content": images[0], "style": images[1], "steps": 10**7},
+    ):
+        with pytest.raises(gr.Error):
+            next(job.stylize_job(**kwargs))
+
+
+def test_results_go_to_a_private_folder_and_pruning_skips_vanished_files(tmp_path, monkeypatch):
+    from style_app import results
+
+    assert results.RESULTS_DIR.is_dir() and results.RESULTS_DIR.stat().st_mode & 0o077 == 0
+    for index in range(5):
+        (tmp_path / f"{index}.png").write_bytes(b"")
+        os.utime(tmp_path / f"{index}.png", (index, index))
+    gone = tmp_path / "1.png"
+    real_stat = Path.stat
+
+    def stat_then_vanish(path, *args, **kwargs):  # another job removes it mid-prune
+        if path == gone and os.path.exists(gone):
+            os.unlink(gone)
+            raise FileNotFoundError(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat_then_vanish)
+    results.prune(tmp_path, keep=2)
+    monkeypatch.undo()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["3.png", "4.png"]
 
 
 def test_quality_levels_fit_their_time_within_the_slider_ranges(monkeypatch):

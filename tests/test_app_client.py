@@ -90,6 +90,19 @@ def test_a_job_streams_intermediate_results_then_the_final(client):
     assert params.steps == 40 and params.size == 192
 
 
+def test_with_the_real_spaces_package_the_app_times_itself(client, app_server):
+    """Every Space has ``spaces`` installed; outside ZeroGPU the app still calibrates at
+    start-up, and the estimate it shows (and reports) is then a measured one."""
+    spaces = pytest.importorskip("spaces")  # installed from requirements-dev.txt
+    assert spaces.GPU.__module__ == "spaces.zero.decorator"  # the real package, no stand-in
+    wait_until(lambda: "speed:" in app_server.log_tail(), 300, interval=0.5, what="warm-up")
+    assert re.search(
+        r"speed: an iteration here takes \S+ s \+ \S+ s per pixel", app_server.log_tail()
+    )
+    *_, progress, _png = run_small_job(client)
+    assert progress["estimate_measured"] is True and progress["estimate"] > 0
+
+
 # --- bad inputs ---------------------------------------------------------------------------
 
 

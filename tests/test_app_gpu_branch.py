@@ -84,3 +84,14 @@ def test_restore_keeps_sizes_only_a_gpu_offers(gpu_app, tmp_path):
     restored = dict(zip(gpu_app.settings.SETTING_FIELDS, values))
     assert (restored["size"], restored["steps"]) == (2048, 1500)
     assert "size" not in note and "steps" not in note
+
+
+def test_apple_mps_gets_the_gpu_preset(monkeypatch):
+    """The preset follows the device a job resolves to: on MPS, the GPU class."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.backends.mps, "is_available", lambda: True)
+        patch.setattr(torch.cuda, "is_available", lambda: False)
+        mps_app = fresh_app()
+    assert mps_app.config.DEVICE_KIND == "mps"
+    assert mps_app.config.DEFAULTS == preset_for("mps") == preset_for("cuda")
+    assert mps_app.speed.CALIBRATION_SIZES == (512, 1024)  # GPU-sized probes

@@ -1,0 +1,63 @@
+"""The default jobs on a GPU: time and peak memory, against the app's memory model.
+
+    python benchmarks/gpu.py [--content examples/content_coffee.jpg] [--style examples/style_starry_night.jpg]
+
+Runs the engine's default job (512 px) and the app's GPU preset (1024 px, 400 steps) once each
+after a short warm-up run, and prints each job's seconds, peak memory
+(``torch.cuda.max_memory_allocated``), the precision it ran in, and what
+``style_app.memory.job_bytes`` predicted (the figure a dedicated GPU refuses jobs by). On a
+machine without a CUDA GPU it says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from style_app.memory import job_bytes  # noqa: E402 - after the path tweak above
+from style_core import StyleParams, run  # noqa: E402
+from style_core.devices import resolve_precision  # noqa: E402
+from style_core.images import image_size  # noqa: E402
+from style_core.params import preset_for  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+JOBS = {"default 512 px": StyleParams(), "GPU preset": preset_for("cuda")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--content", default=str(EXAMPLES / "content_coffee.jpg"))
+    parser.add_argument("--style", default=str(EXAMPLES / "style_starry_night.jpg"))
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        print("no CUDA GPU here: nothing to measure")
+        return 0
+    device = torch.device("cuda")
+    dtype = resolve_precision("auto", device)
+    print(f"{torch.cuda.get_device_name()}; torch {torch.__version__}; precision {dtype}")
+    run(args.content, args.style, StyleParams(size=256, steps=10))  # weights, kernels
+    for name, params in JOBS.items():
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        started = time.perf_counter()
+        result = run(args.content, args.style, params)
+        torch.cuda.synchronize()
+        seconds = time.perf_counter() - started
+        peak = torch.cuda.max_memory_allocated() / 2**30
+        predicted = job_bytes(params, image_size(args.content), dtype.itemsize) / 2**30
+        print(
+            f"{name}: {params.size} px, {params.steps} steps -> {result.width}x{result.height} "
+            f"in {seconds:.1f} s; peak {peak:.2f} GB (memory model: {predicted:.2f} GB)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
