@@ -45,8 +45,11 @@ def recombine_luminance(stylised: torch.Tensor, content: torch.Tensor) -> torch.
     return _apply(torch.linalg.inv(_RGB_TO_YIQ), yiq).clamp(0, 1)
 
 
-def match_histogram(style: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
-    """Affine colour transfer: style pixels get the content's colour mean and covariance.
+def linear_color_transfer(style: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+    """Linear colour transfer: style pixels get the content's colour mean and covariance.
+
+    Not histogram matching: only the first two moments of the colours move, so the style
+    keeps the shape of its own colour distribution.
 
     x' = C_c^{1/2} C_s^{-1/2} (x - mu_s) + mu_c  (Gatys et al. 2016, section 2, "image analogies" variant).
     """

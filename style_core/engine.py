@@ -365,8 +365,8 @@ def _prepare_style(
     style = to_tensor(resize(style_image, fit_size(*style_image.size, long_side)), device)
     if params.color == "luminance":
         return color.match_luminance(style, content)
-    if params.color == "histogram":
-        return color.match_histogram(style, content)
+    if params.color == "linear":
+        return color.linear_color_transfer(style, content)
     return style
 
 

@@ -22,7 +22,7 @@ Backbone = Literal["vgg19-caffe", "vgg19-torchvision"]
 Pooling = Literal["max", "avg"]
 Optimizer = Literal["lbfgs", "adam"]
 Init = Literal["content", "noise", "style"]
-ColorMode = Literal["none", "luminance", "histogram"]
+ColorMode = Literal["none", "luminance", "linear"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 
@@ -121,7 +121,7 @@ class StyleParams:
     )
     color: ColorMode = _knob(
         "none",
-        help="colour preservation: none, luminance only, or histogram matching",
+        help="colour preservation: none; luminance only; or linear colour transfer (the style recoloured to the content's colour mean and covariance)",
         label="Preserve the content's colours",
         choices=COLOR_MODES,
         widget="radio",
@@ -310,6 +310,10 @@ class StyleParams:
             more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
             raise ValueError(f"unknown parameter(s): {names}{more}")
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        if values.get("color") == "histogram":
+            # Before 2026-12 "linear" was called "histogram" (it never matched histograms):
+            # result PNGs made then still restore.
+            values["color"] = "linear"
         return cls(**values).validate()
 
     @classmethod

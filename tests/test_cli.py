@@ -88,7 +88,7 @@ def test_every_flag_reaches_the_parameters(inputs):
     args = build_parser().parse_args(
         [str(content), str(style)]
         + ["--size", "96", "--steps", "9", "--style-weight", "5", "--content-weight", "2"]
-        + ["--tv-weight", "0.5", "--style-scale", "0.5", "--color", "histogram"]
+        + ["--tv-weight", "0.5", "--style-scale", "0.5", "--color", "linear"]
         + ["--content-layers", "relu3_2", "--style-layers", "relu1_1", "relu2_1"]
         + ["--style-layer-weights", "1", "2", "--pooling", "max", "--optimizer", "adam"]
         + ["--learning-rate", "0.1", "--init", "noise", "--no-multiscale", "--seed", "7"]
@@ -101,7 +101,7 @@ def test_every_flag_reaches_the_parameters(inputs):
         content_weight=2.0,
         tv_weight=0.5,
         style_scale=0.5,
-        color="histogram",
+        color="linear",
         content_layers=("relu3_2",),
         style_layers=("relu1_1", "relu2_1"),
         style_layer_weights=(1.0, 2.0),

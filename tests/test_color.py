@@ -8,7 +8,7 @@ import torch
 from style_core.color import (
     grey,
     luminance,
-    match_histogram,
+    linear_color_transfer,
     match_luminance,
     recombine_luminance,
 )
@@ -93,7 +93,7 @@ def _mean_and_cov(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return pixels.mean(1), torch.cov(pixels)
 
 
-def test_match_histogram_transfers_mean_and_covariance():
+def test_linear_color_transfer_transfers_mean_and_covariance():
     # Correlated colours in the middle of the range, so clamping to 0..1 does not bite.
     base = _smooth(3, 0.0, 1.0)
     mix = torch.tensor([[0.20, 0.05, 0.0], [0.05, 0.15, 0.02], [0.0, 0.03, 0.1]])
@@ -101,7 +101,7 @@ def test_match_histogram_transfers_mean_and_covariance():
     content = torch.einsum("ij,bjhw->bihw", mix, base) + offset
     style = _smooth(4, 0.1, 0.6)
     assert 0 < content.min() and content.max() < 1
-    matched = match_histogram(style, content)
+    matched = linear_color_transfer(style, content)
     assert matched.shape == style.shape and matched.dtype == style.dtype
     content_mean, content_cov = _mean_and_cov(content)
     style_mean, style_cov = _mean_and_cov(style)
@@ -112,10 +112,10 @@ def test_match_histogram_transfers_mean_and_covariance():
     assert (style_cov - content_cov).abs().max() > 5e-3
 
 
-def test_match_histogram_on_the_test_images_moves_the_mean_to_the_content():
+def test_linear_color_transfer_on_the_test_images_moves_the_mean_to_the_content():
     content = to_tensor(make_content())
     style = to_tensor(make_style())
-    matched = match_histogram(style, content)
+    matched = linear_color_transfer(style, content)
     assert matched.min() >= 0 and matched.max() <= 1
     content_mean, style_mean = content.mean((0, 2, 3)), style.mean((0, 2, 3))
     matched_mean = matched.mean((0, 2, 3))
@@ -123,10 +123,10 @@ def test_match_histogram_on_the_test_images_moves_the_mean_to_the_content():
     assert (matched_mean - content_mean).abs().max() < (style_mean - content_mean).abs().max() / 3
 
 
-def test_match_histogram_keeps_the_style_pattern():
+def test_linear_color_transfer_keeps_the_style_pattern():
     content = _smooth(5, 0.3, 0.6)
     style = _smooth(6, 0.2, 0.8)
-    matched = match_histogram(style, content)
+    matched = linear_color_transfer(style, content)
     # An affine colour map: per channel the result is strongly correlated with the style.
     for channel in range(3):
         stacked = torch.stack(

@@ -229,10 +229,10 @@ def test_luminance_mode_keeps_the_content_colours(content_image, style_image):
     assert (_yiq(kept)[0] - _yiq(content_image)[0]).abs().mean() > 0.05
 
 
-def test_histogram_mode_runs_and_changes_the_result(content_image, style_image):
+def test_linear_colour_mode_runs_and_changes_the_result(content_image, style_image):
     params = StyleParams(size=64, steps=4, init="style", **SHALLOW)
     plain = run(content_image, style_image, params)
-    matched = run(content_image, style_image, params.replace(color="histogram"))
+    matched = run(content_image, style_image, params.replace(color="linear"))
     assert matched.size == (64, 48)
     content_mean = _array(content_image).mean((0, 1))
     # Starting from the colour-matched style, the colours are the content's.

@@ -420,7 +420,7 @@ def test_save_png_and_read_params_round_trip(tmp_path, content_image):
         size=96,
         steps=7,
         style_weight=33.0,
-        color="histogram",
+        color="linear",
         style_layers=("relu1_1", "relu2_1"),
         style_layer_weights=(1.0, 3.0),
         style_blend=(0.3, 0.7),

@@ -470,3 +470,10 @@ def test_vgg_still_exports_the_layer_names():
     from style_core import layers, vgg
 
     assert vgg.LAYER_NAMES is layers.LAYER_NAMES and vgg.CONV_NAMES is layers.CONV_NAMES
+
+
+def test_colour_mode_linear_is_what_older_pngs_called_histogram():
+    # The mode moves colour mean and covariance; it was misnamed "histogram" before 2026-12.
+    assert StyleParams.from_dict({"color": "histogram"}).color == "linear"
+    with pytest.raises(ValueError, match="color must be one of none, luminance, linear"):
+        StyleParams(color="histogram").validate()
