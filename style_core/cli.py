@@ -1,13 +1,17 @@
-"""Command line: ``python -m style_core CONTENT STYLE [STYLE ...] -o OUT.png``."""
+"""Command line: ``python -m style_core CONTENT STYLE [STYLE ...] -o OUT.png``, and
+``python -m style_core explore EXPERIMENT [IMAGE ...] -o GRID.png`` for the Explore experiments."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import types
 import typing
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from style_core import explore
 from style_core.engine import stylize
 from style_core.images import image_size, load_mask, save_png
 from style_core.params import KNOBS, StyleParams
@@ -22,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m style_core",
         description="Neural style transfer (Gatys et al.) with VGG19.",
+        epilog="The experiments that explain it: python -m style_core explore --help",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("content", help="content image")
@@ -85,6 +90,9 @@ def params_from_args(args: argparse.Namespace) -> StyleParams:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["explore"]:
+        return explore_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     output = Path(args.output)
@@ -140,5 +148,111 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
             f"saved {output} ({snapshot.image.width}x{snapshot.image.height}, "
             f"{snapshot.elapsed:.1f} s)",
             file=sys.stderr,
+        )
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# python -m style_core explore EXPERIMENT [IMAGE ...] -o GRID.png
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes as one line on stderr and exit code 2, like every other error."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def build_explore_parser() -> argparse.ArgumentParser:
+    names = ", ".join(explore.EXPERIMENTS)
+    parser = _OneLineParser(
+        prog="python -m style_core explore",
+        description="The experiments that explain style transfer (Gatys, Ecker & Bethge 2015, "
+        "2016), written as one labelled grid PNG with the settings embedded.",
+        epilog="Experiments: "
+        + "; ".join(f"{s.name} ({' + '.join(s.images)})" for s in explore.EXPERIMENTS.values()),
+    )
+    parser.add_argument("experiment", metavar="EXPERIMENT", help=f"one of {names}")
+    parser.add_argument(
+        "images",
+        nargs="*",
+        metavar="IMAGE",
+        help="the experiment's images, in the order of its roles below (photo, style); "
+        "default: examples/content_chelsea.jpg and examples/style_starry_night.jpg",
+    )
+    parser.add_argument("-o", "--output", default="explore.png", help="output PNG path")
+    for name, knob in explore.SETTINGS.items():
+        _add_setting(parser, name, knob.help, explore.knob_type(name))
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def _add_setting(parser: argparse.ArgumentParser, name: str, help: str, kind: Any) -> None:
+    """One --flag per ExploreSettings field; None (the experiment's default) when left out.
+    Values are checked by explore.resolve, so a bad one gets the same message everywhere."""
+    flag = "--" + name.replace("_", "-")
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if kind is bool:
+        parser.add_argument(flag, dest=name, action="store_true", default=None, help=help)
+    elif typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        metavar = "LAYER" if item is str else "RATIO"
+        parser.add_argument(flag, dest=name, type=item, nargs="+", metavar=metavar, help=help)
+    elif typing.get_origin(kind) is typing.Literal:
+        choices = "|".join(typing.get_args(kind))
+        parser.add_argument(flag, dest=name, metavar=choices, help=help)
+    else:
+        parser.add_argument(flag, dest=name, type=kind, metavar="N", help=help)
+
+
+def explore_settings_from_args(args: argparse.Namespace) -> explore.ExploreSettings:
+    """Only the flags given; the rest keep their defaults (so resolve can tell which apply)."""
+    given = {
+        name: tuple(value) if isinstance(value, list) else value
+        for name in explore.SETTINGS
+        if (value := getattr(args, name)) is not None
+    }
+    return explore.ExploreSettings(**given)
+
+
+def explore_main(argv: Sequence[str]) -> int:
+    try:
+        args = build_explore_parser().parse_args(argv)
+    except SystemExit as exited:  # --help (0) or a usage error, already printed (2)
+        return int(exited.code or 0)
+    output = Path(args.output)
+    try:
+        if output.suffix.lower() != ".png":
+            raise ValueError(f"output must be a .png file; got {output.name}")
+        if not output.parent.is_dir():
+            raise ValueError(f"output folder does not exist: {output.parent}")
+        settings = explore_settings_from_args(args)
+        frames = explore.explore(args.experiment, args.images or None, settings)
+        return _run_explore(frames, output, args.quiet)
+    except (ValueError, WeightsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_explore(frames: typing.Iterator[explore.ExploreFrame], output: Path, quiet: bool) -> int:
+    reported: set[int] = set()
+    for frame in frames:
+        for index, panel in enumerate(frame.panels):
+            if panel.done and index not in reported and not quiet:
+                print(
+                    f"[{len(reported) + 1}/{len(frame.panels)}] {panel.label} "
+                    f"({frame.elapsed:.1f} s)",
+                    file=sys.stderr,
+                )
+            if panel.done:
+                reported.add(index)
+    explore.save_grid(frame, output)
+    if not quiet:
+        print(
+            f"saved {output} ({len(frame.panels)} panels, {frame.elapsed:.1f} s)", file=sys.stderr
         )
     return 0
