@@ -220,15 +220,37 @@ def explore(
     """
     started = time.perf_counter()
     # 1. Which experiment, with which settings.
-    if experiment not in EXPERIMENTS:
-        raise ValueError(f"experiment must be one of {', '.join(EXPERIMENTS)}; got {experiment!r}")
-    spec = EXPERIMENTS[experiment]
+    spec = _experiment(experiment)
     settings = resolve(spec, settings or DEFAULT_SETTINGS)
     # 2. Decode the images (ImageError names the bad one).
     loaded = _load_images(spec, images, settings.size)
     # 3. Plan every panel; the work starts on the first next().
     jobs, columns = spec.plan(loaded, settings)
     return _stream(spec, settings, jobs, columns, started)
+
+
+def _experiment(name: str) -> Experiment:
+    if name not in EXPERIMENTS:
+        raise ValueError(f"experiment must be one of {', '.join(EXPERIMENTS)}; got {name!r}")
+    return EXPERIMENTS[name]
+
+
+def planned_work(
+    experiment: str,
+    images: Sequence[ImageInput] | None = None,
+    settings: ExploreSettings | None = None,
+) -> float:
+    """The experiment's optimisation work in the engine's unit, iterations x pixels (see
+    ``engine.scale_work``), for a time estimate before Run; 0 for "network", which only
+    runs two forward passes. Checks its input like ``explore``. An upper bound: a content
+    reconstruction at a shallow layer stops the network early and costs less."""
+    spec = _experiment(experiment)
+    settings = resolve(spec, settings or DEFAULT_SETTINGS)
+    loaded = _load_images(spec, images, settings.size)
+    if spec.steps == 0:
+        return 0.0
+    jobs, _ = spec.plan(loaded, settings)
+    return float(sum(job.work for job in jobs))  # a picture counts 1: nothing next to a run
 
 
 def _stream(

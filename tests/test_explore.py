@@ -151,6 +151,15 @@ def test_network_shows_maps_gram_and_patches():
     assert frames[-1].panels[4].image.size == (64, 64)
 
 
+def test_planned_work_counts_iterations_times_pixels():
+    settings = ex.ExploreSettings(size=64, steps=5, layers=("relu1_2", "relu5_2"))
+    work = ex.planned_work("content-layers", [make_content()], settings)
+    assert work == 2 * 5 * 64 * 48 + 1  # two runs, and the photo's panel
+    assert ex.planned_work("network", [make_content(), make_style()]) == 0
+    with pytest.raises(ValueError, match="^steps must be"):
+        ex.planned_work("init", None, ex.ExploreSettings(steps=0))
+
+
 def test_receptive_fields_of_vgg19():
     assert ex.receptive_field("relu1_1") == (3, 1)
     assert ex.receptive_field("pool1") == (6, 2)
