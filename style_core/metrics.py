@@ -12,6 +12,13 @@ Four figures, lower is better for all:
   second moments, and the engine never optimises it. Measured at the output's own size.
 - E, structure lost: 1 - correlation of blurred edge-magnitude maps of output and content at
   a 64 px long side (0 = the same edges). A pixel statistic, no network involved.
+- P, pasting: the share of the output made of near-copies of parts of the style image that
+  the painting itself does not repeat (a moon, a swirl, an eye), as opposed to its brushwork.
+  Each style patch (3x3 at relu5_1) has a best match elsewhere in the painting; an output
+  patch counts as pasted when it is closer to some style patch than 90% of the style's patches
+  are to their own best repeat. Measured at the output's size, the style at the same long
+  side (as the engine sees it). The engine never optimises it: a Gram matrix keeps no
+  positions, so it cannot tell a copied object from a repeated stroke.
 
 Everything runs on the bundled Caffe VGG19 (max pooling, fp32) on the CPU.
 """
@@ -133,11 +140,56 @@ def structure_lost(output: ImageInput, content: ImageInput) -> float:
     return float(1 - correlation)
 
 
+P_LAYER = "relu5_1"  # object-sized: a 3x3 patch here sees most of a moon or a face
+P_EXCLUDE = 3  # style positions this close (Chebyshev, in cells) overlap the patch itself
+P_QUANTILE = 0.9  # "as close as the painting's own repeats get", for all but its top 10%
+
+
+def _unit_patches(features: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+    """(1, C, H, W) -> ((H-2)*(W-2), C*9) unit-length 3x3 patches, and the grid (H-2, W-2).
+    Interior only: padded border patches would all look alike."""
+    height, width = features.shape[-2:]
+    if height < 3 or width < 3:
+        return features.new_zeros(0, features.shape[1] * 9), (0, 0)
+    patches = F.unfold(features, 3)[0].T
+    return F.normalize(patches, dim=1), (height - 2, width - 2)
+
+
+def _own_repeats(style: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """(N,) each style patch's best cosine match in the style more than P_EXCLUDE cells away:
+    how closely the painting repeats it. Brushwork repeats closely; a moon or a face does not."""
+    height, width = grid
+    rows, cols = torch.arange(height).repeat_interleave(width), torch.arange(width).repeat(height)
+    best = torch.empty(style.shape[0])
+    for start in range(0, style.shape[0], 1024):  # chunks: N x N at once can be large
+        block = slice(start, start + 1024)
+        near = ((rows[block, None] - rows[None]).abs() <= P_EXCLUDE) & (
+            (cols[block, None] - cols[None]).abs() <= P_EXCLUDE
+        )
+        best[block] = (style[block] @ style.T).masked_fill(near, -1.0).max(dim=1).values
+    return best
+
+
+def pasting(output: ImageInput, style: ImageInput) -> float:
+    """P: share of the output's relu5_1 3x3 patches that are closer to some style patch than
+    the painting's own repeats are for 90% of its patches: near-copies of its rare parts."""
+    out_picture = load_image(output)
+    size = max(out_picture.size)  # the style at the output's size, as the engine sees it
+    out, _ = _unit_patches(_features(out_picture, size, (P_LAYER,))[P_LAYER])
+    ref, grid = _unit_patches(_features(style, size, (P_LAYER,))[P_LAYER])
+    if out.shape[0] == 0 or ref.shape[0] < 2:
+        return 0.0  # too small to hold a 3x3 patch at relu5_1 (under ~48 px)
+    threshold = torch.quantile(_own_repeats(ref, grid), P_QUANTILE)
+    closest = (out @ ref.T).max(dim=1).values
+    return float((closest > threshold).float().mean())
+
+
 def yardstick(output: ImageInput, content: ImageInput, style: ImageInput) -> dict[str, float]:
-    """All four figures: S, C, W, E."""
+    """All five figures: S, C, W, E, P."""
     return {
         "S": style_error(output, style),
         "C": content_error(output, content),
         "W": style_distance(output, style, content),
         "E": structure_lost(output, content),
+        "P": pasting(output, style),
     }

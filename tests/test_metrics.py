@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from style_core.metrics import (
     content_error,
+    pasting,
     structure_lost,
     style_distance,
     style_error,
@@ -74,3 +75,44 @@ def test_content_error_rises_away_from_the_content():
     assert content_error(content.filter(ImageFilter.GaussianBlur(1)), content) < content_error(
         _noise(96, 72, 3), content
     )
+
+
+def _with_disc(picture: Image.Image, centre: tuple[int, int], radius: int) -> Image.Image:
+    """A bright ringed disc, the kind of one-off object a painting has once (a moon)."""
+    y, x = np.mgrid[0 : picture.height, 0 : picture.width]
+    distance = np.hypot(x - centre[0], y - centre[1])
+    pixels = np.asarray(picture).astype(np.float32)
+    disc = distance < radius
+    ring = (distance >= radius) & (distance < radius * 1.4)
+    pixels[disc] = (250, 220, 60)
+    pixels[ring] = (30, 30, 120)
+    return Image.fromarray(pixels.astype(np.uint8))
+
+
+def _strokes(width: int, height: int, seed: int) -> Image.Image:
+    """Random short strokes: the same kind of texture for every seed, never the same pixels."""
+    rng = np.random.default_rng(seed)
+    picture = Image.new("RGB", (width, height), (40, 70, 130))
+    draw = ImageDraw.Draw(picture)
+    for _ in range(width * height // 60):
+        x, y, angle = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(0, np.pi)
+        dx, dy = 9 * np.cos(angle), 9 * np.sin(angle)
+        colour = tuple(int(c) for c in rng.choice([(90, 140, 200), (20, 40, 90), (200, 200, 160)]))
+        draw.line((x - dx, y - dy, x + dx, y + dy), fill=colour, width=3)
+    return picture
+
+
+def test_pasting_counts_copies_of_a_one_off_object_not_the_repeated_texture():
+    # The style: brush strokes with one moon. Outputs: new strokes of the same kind (what a
+    # good stylisation makes), and the same with the moon pasted in.
+    style = _with_disc(_strokes(256, 192, 0), (190, 60), 28)
+    plain = _strokes(256, 192, 1)
+    pasted = _with_disc(plain, (70, 120), 28)
+    # The moon and its ring cover about 10% of the picture; P rises by about that much.
+    assert pasting(pasted, style) > pasting(plain, style) + 0.05
+    assert pasting(_noise(256, 192, 4), style) == 0.0  # nothing of the style at all
+    assert pasting(style, style) == 1.0  # every patch is its own nearest copy
+
+
+def test_pasting_is_zero_below_the_size_a_patch_needs():
+    assert pasting(_noise(40, 30, 5), make_style(96, 96)) == 0.0

@@ -1,0 +1,194 @@
+"""The whole benchmark set at one job: S, W, E, P per pair, medians, worst pairs, time in units.
+
+    python benchmarks/sweep.py --job default          # 512 px, 60 steps (the library default)
+    python benchmarks/sweep.py --job balanced         # the app's Balanced job on a 2-core CPU
+    python benchmarks/sweep.py --job default --set style_weight=30 --out /tmp/sw30
+
+Pairs: tubingen and the photos in examples/ (rows) x the paintings in the styles folder
+(columns): 30 pairs. Each pair runs in a worker process of one thread (two at once by
+default); its time is stated in units, one fp32 VGG19 forward+backward with Gram matrices at
+the pair's own output size, timed in the same worker (see benchmarks/engine.py). W and P are
+scored at the output's own size, so a 384 px job is judged at 384 px.
+
+``--set`` overrides StyleParams fields (``name=value``, tuples as ``a,b,c``): every knob is
+tried on the whole set, never on one pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.engine import cpu_features, unit_seconds  # noqa: E402 - after the path tweak
+from style_core import StyleParams, stylize  # noqa: E402
+from style_core.images import fit_size, load_image  # noqa: E402
+from style_core.metrics import yardstick  # noqa: E402
+
+# The app's quality levels as it fits them on the 2-core AVX2 CPU of RESULTS.md (fp32,
+# one iteration at 512x384 ~ 2.9 s): style_app's fit_quality with that speed. Fixed here so
+# that a benchmark on a faster machine still judges the job a slow CPU gets.
+JOBS = {
+    "default": {},
+    "draft": {"size": 256, "steps": 15},
+    "balanced": {"size": 384, "steps": 30},
+    "best": {"size": 384, "steps": 89},
+}
+FIGURES = ("S", "W", "E", "P")
+
+
+def _rank_rule_everywhere() -> None:
+    """Trial: the Gram rank rule (engine._describes_texture) at the final scale too."""
+    from style_core import engine
+
+    if not hasattr(engine, "_unpatched_build_scale"):
+        engine._unpatched_build_scale = engine._build_scale
+        engine._build_scale = lambda *args: engine._unpatched_build_scale(*args[:-1], False)
+
+
+def _rank_rule_twice_everywhere() -> None:
+    """Trial: every scale keeps a style layer only where the style has at least twice as many
+    positions as channels (relu5_1 at 512 px then goes for most paintings)."""
+    from style_core import engine
+    from style_core.vgg import poolings_before
+
+    def describes_texture(layer, gram, style) -> bool:
+        height, width = style.shape[-2:]
+        poolings = poolings_before(layer)
+        return (height >> poolings) * (width >> poolings) >= 2 * gram.shape[-1]
+
+    _rank_rule_everywhere()
+    engine._describes_texture = describes_texture
+
+
+# Engine changes under trial, applied inside the worker only (name -> patch function).
+VARIANTS = {
+    "rank-everywhere": _rank_rule_everywhere,
+    "rank2-everywhere": _rank_rule_twice_everywhere,
+}
+_UNITS: dict[tuple[int, int], float] = {}  # per worker: the unit at each output size
+
+
+def benchmark_pairs(eval_dir: Path, styles_dir: Path) -> list[tuple[Path, Path]]:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    contents = [eval_dir / "tubingen.jpg", *sorted(examples.glob("content_*.jpg"))]
+    styles = sorted(styles_dir.glob("*.jpg"))
+    return [(content, style) for content in contents for style in styles]
+
+
+def job_params(job: str, overrides: dict | None = None) -> StyleParams:
+    return StyleParams(precision="fp32", **JOBS[job], **(overrides or {})).validate()
+
+
+def run_pair(task: tuple[Path, Path, StyleParams, Path | None]) -> dict:
+    """One pair in a worker process: the result, its figures, seconds and units."""
+    content, style, params, out_dir, variant = task
+    if variant:
+        VARIANTS[variant]()
+    torch.set_num_threads(1)  # one core per worker: the workers share the machine
+    size = fit_size(*load_image(content).size, params.size)
+    if size not in _UNITS:
+        _UNITS[size] = unit_seconds(size)
+    start = time.perf_counter()
+    (final,) = deque(stylize(content, style, params), maxlen=1)
+    seconds = time.perf_counter() - start
+    if out_dir is not None:
+        final.image.save(out_dir / f"{content.stem}__{style.stem}.png")
+    figures = yardstick(final.image, content, style)
+    return {
+        "content": content.stem,
+        "style": style.stem,
+        **{k: figures[k] for k in FIGURES},
+        "seconds": seconds,
+        "units": seconds / _UNITS[size],
+        "image": final.image,
+    }
+
+
+def sweep(
+    pairs: list[tuple[Path, Path]],
+    params: StyleParams,
+    jobs: int,
+    out_dir: Path | None = None,
+    variant: str = "",
+):
+    """Yields each pair's result dict as it finishes, in pair order."""
+    tasks = [(content, style, params, out_dir, variant) for content, style in pairs]
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        yield from pool.imap(run_pair, tasks)
+
+
+def summary(results: list[dict]) -> str:
+    """Median and worst pair of every figure, and the units' median and maximum."""
+    lines = ["| figure | median | worst | worst pair |", "|---|---|---|---|"]
+    for key in (*FIGURES, "units"):
+        worst = max(results, key=lambda r: r[key])
+        lines.append(
+            f"| {key} | {statistics.median(r[key] for r in results):.3f} | {worst[key]:.3f} | "
+            f"{worst['content']} x {worst['style']} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``name=value`` -> StyleParams fields, typed as the field's default is."""
+    defaults, overrides = StyleParams(), {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        default = getattr(defaults, name)
+        if isinstance(default, tuple):
+            items = [item for item in text.split(",") if item]
+            overrides[name] = tuple(float(i) if name.endswith("weights") else i for i in items)
+        elif isinstance(default, bool):
+            overrides[name] = text.lower() in ("1", "true", "yes")
+        else:
+            overrides[name] = type(default)(text)
+    return overrides
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--styles-dir", type=Path, default=Path("../shared/styles"))
+    parser.add_argument("--job", choices=tuple(JOBS), default="default")
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes, one thread each")
+    parser.add_argument("--out", type=Path, help="folder for the results and results.json")
+    parser.add_argument("--variant", choices=tuple(VARIANTS), default="", help="engine trial")
+    args = parser.parse_args()
+    params = job_params(args.job, parse_overrides(args.set))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {cpu_features()}; torch {torch.__version__}")
+    print(
+        f"job {args.job}: {params.size} px, {params.steps} steps {params.scale_steps()}, "
+        f"scales {params.scale_sizes()}, overrides {args.set or 'none'}, variant {args.variant or 'none'}\n"
+    )
+    print("| content | style | S | W | E | P | units |\n|---|---|---|---|---|---|---|")
+    results = []
+    for result in sweep(
+        benchmark_pairs(args.eval_dir, args.styles_dir), params, args.jobs, args.out, args.variant
+    ):
+        results.append({k: v for k, v in result.items() if k != "image"})
+        print(
+            f"| {result['content']} | {result['style']} | "
+            + " | ".join(f"{result[k]:.3f}" for k in FIGURES)
+            + f" | {result['units']:.1f} |",
+            flush=True,
+        )
+    print(f"\nover {len(results)} pairs:\n\n{summary(results)}")
+    if args.out:
+        (args.out / "results.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
