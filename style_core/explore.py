@@ -721,8 +721,7 @@ def _plan_network(images: list[Image.Image], settings: ExploreSettings) -> tuple
     jobs += [
         _picture_job("painting", lambda: style),
         _picture_job(
-            f"painting's Gram matrix at {layer}: {channels}x{channels} channel correlations, "
-            "similar channels together",
+            f"painting's Gram matrix at {layer} ({channels} channels, similar ones together)",
             gram_picture,
         ),
         _picture_job(
@@ -817,7 +816,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             uses=("size", "steps", "seed", "device"),
             size=192,
             steps=60,
-            layers=("relu4_2",),
+            layers=(),  # the engine's default layers
             plan=_plan_init,
             derive=_derive_curves,
         ),

@@ -105,55 +105,59 @@ def grid(
     title: str = "",
     cell_size: int | None = None,
 ) -> Image.Image:
-    """Labelled grid: each image fitted (aspect kept) into a square cell, its label below.
+    """Labelled grid: each image fitted (aspect kept) into a cell ``cell_size`` wide, its
+    label right below; each row as tall as its tallest picture and label.
 
-    ``cell_size`` defaults to the largest image's long side; blank cells (None) stay white.
+    ``cell_size`` defaults to the largest image's long side; blank cells (None) are as tall
+    as the tallest picture and stay white.
     """
     columns = max(1, min(columns, len(cells)))
-    rows = math.ceil(len(cells) / columns)
     side = cell_size or max((max(im.size) for _, im in cells if im is not None), default=128)
-    # Cells are side wide and as tall as the tallest fitted image (landscape grids stay low).
-    fitted_height = max(
-        (round(im.height * side / max(im.size)) for _, im in cells if im is not None),
-        default=side,
-    )
     label_font, title_font = font(max(11, side // 12)), font(max(13, side // 9))
-    labels = [_wrap(label, label_font, side)[:3] for label, _ in cells]
-    label_height = max(len(lines) for lines in labels) * (label_font.size + 3) + 6
+    line_height = label_font.size + 3
     gap = max(6, side // 24)
+    fitted = [_fit(image, side) for _, image in cells]
+    tallest = max((im.height for im in fitted if im is not None), default=side)
+    labels = [_wrap(label, label_font, side)[:3] for label, _ in cells]
+    heights = [
+        (im.height if im is not None else tallest) + len(lines) * line_height + 6
+        for im, lines in zip(fitted, labels)
+    ]
+    rows = [max(heights[start : start + columns]) for start in range(0, len(cells), columns)]
     title_height = title_font.size + 2 * gap if title else 0
     canvas = Image.new(
         "RGB",
-        (
-            columns * (side + gap) + gap,
-            title_height + rows * (fitted_height + label_height + gap) + gap,
-        ),
+        (columns * (side + gap) + gap, title_height + sum(rows) + gap * (len(rows) + 1)),
         BACKGROUND,
     )
     draw = ImageDraw.Draw(canvas)
     if title:
         draw.text((gap, gap), title, fill=INK, font=title_font)
-    for index, ((_, image), lines) in enumerate(zip(cells, labels)):
+    for index, (image, lines) in enumerate(zip(fitted, labels)):
+        row = index // columns
         x = gap + (index % columns) * (side + gap)
-        y = title_height + gap + (index // columns) * (fitted_height + label_height + gap)
+        y = title_height + gap + sum(rows[:row]) + gap * row
         if image is not None:
-            scale = side / max(image.size)
-            fitted = image.resize(
-                (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                Image.Resampling.LANCZOS,
-            )
-            canvas.paste(fitted, (x + (side - fitted.width) // 2, y))
-        # Labels sit right under their image: a row may mix wide and square panels.
-        text_top = y + (fitted.height if image is not None else fitted_height) + 3
+            canvas.paste(image, (x + (side - image.width) // 2, y))
+        text_top = y + (image.height if image is not None else tallest) + 3
         for line_number, line in enumerate(lines):
             draw.text(
-                (x + side // 2, text_top + line_number * (label_font.size + 3)),
+                (x + side // 2, text_top + line_number * line_height),
                 line,
                 fill=INK,
                 font=label_font,
                 anchor="ma",
             )
     return canvas
+
+
+def _fit(image: Image.Image | None, side: int) -> Image.Image | None:
+    """The image scaled so that its long side is ``side`` (aspect kept)."""
+    if image is None:
+        return None
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def _wrap(text: str, face: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: int) -> list[str]:

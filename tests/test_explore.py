@@ -144,7 +144,7 @@ def test_network_shows_maps_gram_and_patches():
     labels = [p.label for p in frames[-1].panels]
     assert labels[0] == "photo" and labels[3] == "painting"
     assert labels[1].startswith("relu2_1 channel ") and labels[2].startswith("relu2_1 channel ")
-    assert labels[4].startswith("painting's Gram matrix at relu2_1: 128x128")
+    assert labels[4].startswith("painting's Gram matrix at relu2_1 (128 channels")
     channel = int(labels[1].rsplit(" ", 1)[1])
     assert labels[5].startswith(f"channel {channel}: its 9 strongest patches")
     assert_streams_in_order(frames, labels)
