@@ -1,106 +1,90 @@
-"""Contact sheet of the benchmark set at the default settings, with S, W and E per pair.
+"""Contact sheet of the benchmark set: for every photo, a row at the default job and a row at
+the app's Balanced job (as fitted on a 2-core CPU), each cell labelled with W, E and P.
 
-    python benchmarks/contact_sheet.py --eval-dir ../shared/eval --styles-dir ../shared/styles
-    python benchmarks/contact_sheet.py ... --keep-rows 3   # finish a cut-short sheet
+    python benchmarks/contact_sheet.py --work /tmp/sheet      # runs both sweeps, then draws
+    python benchmarks/contact_sheet.py --work /tmp/sheet      # again: reuses finished sweeps
 
-Rows: tubingen and the photos in examples/; columns: the paintings in the styles folder.
-Writes docs/contact_sheet.jpg (look at it: pasted objects show up there, not in the numbers)
-and prints one table row per pair plus the medians.
+Each job's results go to WORK/<job>/ (images and results.json, by benchmarks/sweep.py); a job
+whose results.json is there is not run again. Writes docs/contact_sheet.jpg: look at it,
+pasted objects show up there before they show up in any number.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import statistics
+import json
 import sys
-import time
-from collections import deque
 from pathlib import Path
 
-import torch
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from style_core import StyleParams, stylize  # noqa: E402 - after the path tweak above
+from benchmarks.sweep import benchmark_pairs, job_params, summary, sweep  # noqa: E402
 from style_core.images import load_image  # noqa: E402
-from style_core.metrics import yardstick  # noqa: E402
 
-CELL = 240  # long side of a thumbnail
+CELL = 200  # long side of a thumbnail
+LABEL = 14  # pixels under each result for its figures
+JOBS = ("default", "balanced")
 
 
-def thumbnail(image: Image.Image) -> Image.Image:
+def thumbnail(image: Image.Image, label: str = "") -> Image.Image:
     picture = image.convert("RGB")
-    picture.thumbnail((CELL, CELL), Image.Resampling.LANCZOS)
+    picture.thumbnail((CELL, CELL - LABEL), Image.Resampling.LANCZOS)
     cell = Image.new("RGB", (CELL, CELL), "white")
-    cell.paste(picture, ((CELL - picture.width) // 2, (CELL - picture.height) // 2))
+    cell.paste(picture, ((CELL - picture.width) // 2, (CELL - LABEL - picture.height) // 2))
+    ImageDraw.Draw(cell).text((4, CELL - LABEL), label, fill="black")
     return cell
 
 
-def stylize_pair(job: tuple[Path, Path, StyleParams]) -> tuple[Image.Image, dict, float]:
-    """One pair at the given settings, with its yardstick; runs in a worker process."""
-    content, style, params = job
-    torch.set_num_threads(1)  # one core per worker: the workers share the machine
-    start = time.perf_counter()
-    (final,) = deque(stylize(content, style, params), maxlen=1)
-    seconds = time.perf_counter() - start
-    return final.image, yardstick(final.image, content, style), seconds
+def run_job(job: str, pairs: list, folder: Path, workers: int) -> list[dict]:
+    """The job's results, from WORK/<job>/results.json, made first if missing."""
+    results_file = folder / "results.json"
+    if not results_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        results = []
+        for result in sweep(pairs, job_params(job), workers, folder):
+            results.append({k: v for k, v in result.items() if k != "image"})
+            print(f"{job}: {result['content']} x {result['style']} done", flush=True)
+        results_file.write_text(json.dumps(results, indent=1))
+    return json.loads(results_file.read_text())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"))
     parser.add_argument("--styles-dir", type=Path, default=Path("../shared/styles"))
+    parser.add_argument("--work", type=Path, required=True, help="folder for both sweeps")
     parser.add_argument("--out", type=Path, default=Path("docs/contact_sheet.jpg"))
-    parser.add_argument("--size", type=int, default=StyleParams().size)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one thread each")
-    parser.add_argument(
-        "--keep-rows",
-        type=int,
-        default=0,
-        metavar="K",
-        help="keep the first K content rows of the sheet already at --out (a cut-short run at "
-        "the same settings) and make only the rest",
-    )
     args = parser.parse_args()
-    examples = Path(__file__).resolve().parents[1] / "examples"
-    contents = [args.eval_dir / "tubingen.jpg", *sorted(examples.glob("content_*.jpg"))]
-    styles = sorted(args.styles_dir.glob("*.jpg"))
-    params = StyleParams(size=args.size)
-    sheet = Image.new("RGB", (CELL * (len(styles) + 1), CELL * (len(contents) + 1)), "white")
+    pairs = benchmark_pairs(args.eval_dir, args.styles_dir)
+    contents = list(dict.fromkeys(content for content, _ in pairs))
+    styles = list(dict.fromkeys(style for _, style in pairs))
+    results = {job: run_job(job, pairs, args.work / job, args.jobs) for job in JOBS}
+
+    sheet = Image.new("RGB", (CELL * (len(styles) + 1), CELL * (2 * len(contents) + 1)), "white")
     for column, style in enumerate(styles, start=1):
-        sheet.paste(thumbnail(load_image(style)), (column * CELL, 0))
-    for row, content in enumerate(contents, start=1):
-        sheet.paste(thumbnail(load_image(content)), (0, row * CELL))
-    ImageDraw.Draw(sheet).text((8, 8), f"{params.size} px\n{params.steps} steps", fill="black")
-    if args.keep_rows:
-        with Image.open(args.out) as earlier:
-            sheet.paste(earlier.crop((0, 0, sheet.width, (args.keep_rows + 1) * CELL)))
+        sheet.paste(thumbnail(load_image(style), style.stem), (column * CELL, 0))
+    for index, content in enumerate(contents):
+        for offset, job in enumerate(JOBS):
+            row = 1 + 2 * index + offset
+            params = job_params(job)
+            label = f"{job}: {params.size} px, {params.steps} steps"
+            sheet.paste(thumbnail(load_image(content), label), (0, row * CELL))
+            for column, style in enumerate(styles, start=1):
+                figures = next(
+                    r
+                    for r in results[job]
+                    if r["content"] == content.stem and r["style"] == style.stem
+                )
+                image = load_image(args.work / job / f"{content.stem}__{style.stem}.png")
+                label = f"W {figures['W']:.2f} E {figures['E']:.2f} P {figures['P']:.2f}"
+                sheet.paste(thumbnail(image, label), (column * CELL, row * CELL))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    print(f"defaults: {params.size} px, {params.steps} steps, scales {params.scale_sizes()}\n")
-    print("| content | style | S | W | E | seconds (one core) |\n|---|---|---|---|---|---|")
-    pairs = [(content, style) for content in contents[args.keep_rows :] for style in styles]
-    scores = []
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        jobs = [(content, style, params) for content, style in pairs]
-        for index, (image, figures, seconds) in enumerate(pool.imap(stylize_pair, jobs)):
-            row, column = divmod(index + args.keep_rows * len(styles), len(styles))
-            sheet.paste(thumbnail(image), ((column + 1) * CELL, (row + 1) * CELL))
-            scores.append(figures)
-            sheet.save(args.out, quality=85)  # as it fills: a cut-short run still shows its rows
-            content, style = pairs[index]
-            print(
-                f"| {content.stem} | {style.stem} | {figures['S']:.3f} | {figures['W']:.3f} | "
-                f"{figures['E']:.3f} | {seconds:.0f} |",
-                flush=True,
-            )
-    medians = {k: statistics.median(s[k] for s in scores) for k in ("S", "W", "E")}
-    print(
-        f"| median of the {len(scores)} made now | | {medians['S']:.3f} | {medians['W']:.3f} | "
-        f"{medians['E']:.3f} | |"
-    )
     sheet.save(args.out, quality=85)
+    for job in JOBS:
+        print(f"\n{job}, over {len(results[job])} pairs:\n\n{summary(results[job])}")
     print(f"\nwrote {args.out} ({sheet.width}x{sheet.height})")
 
 
