@@ -72,7 +72,7 @@ class ExploreSettings:
 
     size: int | None = _setting(
         None,
-        help="long side of each panel in px; default: the experiment's (128-192, for a CPU; "
+        help="long side of each panel in px; default: the experiment's (128-256, for a CPU; "
         "a GPU does 512 quickly)",
         label="Panel size (px)",
         limits=(64, 1024),
@@ -807,10 +807,12 @@ EXPERIMENTS: dict[str, Experiment] = {
             title="4. Start from the photo or from noise",
             caption=(
                 "The same run (default weights and layers) started from the photo and from "
-                "white noise, with the total loss after every iteration. From the photo the "
-                "loss starts low and the picture keeps the photo's details; from noise it "
-                "has to find them, and after the same number of steps it ends in another, "
-                "more textured optimum (compare Gatys, Ecker & Bethge 2016, Fig. 6)."
+                "white noise, with the total loss after every iteration. Both start about "
+                "as far from the goal (the photo has the content but not the style, noise "
+                "has neither) and end at a similar loss, but in different pictures: from "
+                "the photo the layout survives, from noise the picture is more textured and "
+                "the photo shows only faintly. The loss is not convex, so the start decides "
+                "which optimum is found (compare Gatys, Ecker & Bethge 2016, Fig. 6)."
             ),
             images=("photo", "style"),
             uses=("size", "steps", "seed", "device"),
