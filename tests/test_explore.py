@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from style_core import explore as ex
+from style_core import explore_network as net
 from style_core.cli import main
 from style_core.explore_draw import make_tileable
 from style_core.images import ImageError
@@ -72,7 +73,7 @@ def test_another_seed_changes_the_noise_not_the_reconstruction():
 
 def gram_error(image: Image.Image, target: Image.Image, layer: str) -> float:
     """Relative Gram error of ``image`` against ``target`` at ``layer`` (the style loss)."""
-    grams = [gram_matrix(ex.layer_features(im, layer)[None]) for im in (image, target)]
+    grams = [gram_matrix(net.layer_features(im, layer)[None]) for im in (image, target)]
     return relative_error(*grams).item()
 
 
@@ -161,10 +162,10 @@ def test_planned_work_counts_iterations_times_pixels():
 
 
 def test_receptive_fields_of_vgg19():
-    assert ex.receptive_field("relu1_1") == (3, 1)
-    assert ex.receptive_field("pool1") == (6, 2)
-    assert ex.receptive_field("relu3_1") == (24, 4)
-    assert ex.receptive_field("relu5_4") == (252, 16)
+    assert net.receptive_field("relu1_1") == (3, 1)
+    assert net.receptive_field("pool1") == (6, 2)
+    assert net.receptive_field("relu3_1") == (24, 4)
+    assert net.receptive_field("relu5_4") == (252, 16)
 
 
 def test_cluster_order_puts_each_block_together():
@@ -172,7 +173,7 @@ def test_cluster_order_puts_each_block_together():
         torch.randperm(24, generator=torch.Generator().manual_seed(0))
     ]
     similarity = (blocks[:, None] == blocks[None, :]).double() * 0.8 + 0.1
-    order = ex.cluster_order(similarity)
+    order = net.cluster_order(similarity)
     assert sorted(order.tolist()) == list(range(24))
     runs = sum(1 for a, b in zip(order, order[1:]) if blocks[a] != blocks[b])
     assert runs == 2  # three contiguous blocks
