@@ -7,7 +7,8 @@
 Pairs: tubingen and the photos in examples/ (rows) x the paintings in the styles folder
 (columns): 30 pairs. Each pair runs in a worker process of one thread (two at once by
 default); its time is stated in units, one fp32 VGG19 forward+backward with Gram matrices at
-the pair's own output size, timed in the same worker (see benchmarks/engine.py). W and P are
+the pair's own output size, timed in the same worker just before and after the run (see
+benchmarks/engine.py). W and P are
 scored at the output's own size, so a 384 px job is judged at 384 px.
 
 ``--set`` overrides StyleParams fields (``name=value``, tuples as ``a,b,c``): every knob is
@@ -75,7 +76,6 @@ VARIANTS = {
     "rank-everywhere": _rank_rule_everywhere,
     "rank2-everywhere": _rank_rule_twice_everywhere,
 }
-_UNITS: dict[tuple[int, int], float] = {}  # per worker: the unit at each output size
 
 
 def benchmark_pairs(eval_dir: Path, styles_dir: Path) -> list[tuple[Path, Path]]:
@@ -96,11 +96,11 @@ def run_pair(task: tuple[Path, Path, StyleParams, Path | None]) -> dict:
         VARIANTS[variant]()
     torch.set_num_threads(1)  # one core per worker: the workers share the machine
     size = fit_size(*load_image(content).size, params.size)
-    if size not in _UNITS:
-        _UNITS[size] = unit_seconds(size)
+    before = unit_seconds(size, repeats=2)  # timed around every run: the load may change
     start = time.perf_counter()
     (final,) = deque(stylize(content, style, params), maxlen=1)
     seconds = time.perf_counter() - start
+    unit = (before + unit_seconds(size, repeats=2)) / 2
     if out_dir is not None:
         final.image.save(out_dir / f"{content.stem}__{style.stem}.png")
     figures = yardstick(final.image, content, style)
@@ -109,7 +109,7 @@ def run_pair(task: tuple[Path, Path, StyleParams, Path | None]) -> dict:
         "style": style.stem,
         **{k: figures[k] for k in FIGURES},
         "seconds": seconds,
-        "units": seconds / _UNITS[size],
+        "units": seconds / unit,
         "image": final.image,
     }
 
