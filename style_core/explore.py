@@ -737,8 +737,8 @@ EXPERIMENTS: dict[str, Experiment] = {
             ),
             images=("photo", "style"),
             uses=("size", "steps", "seed", "device"),
-            size=192,
-            steps=60,
+            size=160,
+            steps=50,
             layers=(),  # the engine's default layers
             plan=_plan_init,
             derive=_derive_curves,
