@@ -139,6 +139,31 @@ def summary(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def compare(before: list[dict], after: list[dict]) -> str:
+    """Two sweeps on the pairs both have: medians before and after, and on how many pairs
+    each figure fell (lower is better for all)."""
+    paired = {(r["content"], r["style"]): r for r in before}
+    common = [
+        (paired[(r["content"], r["style"])], r)
+        for r in after
+        if (r["content"], r["style"]) in paired
+    ]
+    lines = [
+        f"{len(common)} pairs in both",
+        "",
+        "| figure | median before | median after | pairs better after | worst before | worst after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key in FIGURES:
+        old, new = [a[key] for a, _ in common], [b[key] for _, b in common]
+        better = sum(b < a for a, b in zip(old, new))
+        lines.append(
+            f"| {key} | {statistics.median(old):.3f} | {statistics.median(new):.3f} | "
+            f"{better} of {len(common)} | {max(old):.3f} | {max(new):.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def parse_overrides(pairs: list[str]) -> dict:
     """``name=value`` -> StyleParams fields, typed as the field's default is."""
     defaults, overrides = StyleParams(), {}
@@ -164,7 +189,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one thread each")
     parser.add_argument("--out", type=Path, help="folder for the results and results.json")
     parser.add_argument("--variant", choices=tuple(VARIANTS), default="", help="engine trial")
+    parser.add_argument(
+        "--compare", nargs=2, type=Path, metavar="RESULTS_JSON", help="compare two sweeps, run none"
+    )
     args = parser.parse_args()
+    if args.compare:
+        before, after = (json.loads(path.read_text()) for path in args.compare)
+        print(compare(before, after))
+        return
     params = job_params(args.job, parse_overrides(args.set))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
