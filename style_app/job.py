@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from contextlib import closing
 from dataclasses import dataclass
 
 import gradio as gr
@@ -60,11 +61,14 @@ def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="ke
     before the GPU is asked for: on ZeroGPU a refused upload then spends no GPU quota."""
     job = prepare_job(content, style, style2, blend, mask, mask_mode, settings)
     check_size(job)
-    for update in run_on_gpu(job):
-        if isinstance(update, JobTiming):
-            report(update)  # measured inside the GPU call (on ZeroGPU, another process)
-        else:
-            yield update
+    # closing(): a cancelled (closed) job closes the GPU call's generator at once, which
+    # stops the engine at its next snapshot.
+    with closing(run_on_gpu(job)) as updates:
+        for update in updates:
+            if isinstance(update, JobTiming):
+                report(update)  # measured inside the GPU call (on ZeroGPU, another process)
+            else:
+                yield update
 
 
 def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) -> Job:
