@@ -10,6 +10,7 @@ from style_app import canvas
 from style_app.config import DEFAULTS, EXAMPLES, JOBS_PER_DEVICE, QUEUE_SIZE
 from style_app.estimates import apply_quality, estimate, on_page_load, quality_choices
 from style_app.examples import EXAMPLE_PAIRS, FIRST_RESULT, example_rows
+from style_app.explore_tab import explore_tab
 from style_app.job import before_after, stylize_job
 from style_app.restore import restore_settings
 from style_app.widgets import name_errors, settings_widgets, uploaded_image
@@ -185,11 +186,14 @@ def build_demo() -> gr.Blocks:
     """The whole page, queued; nothing is launched and CUDA is not touched."""
     with gr.Blocks(title="Neural style transfer", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER)
-        with gr.Row():
-            with gr.Column(scale=1):
-                ui = input_column()
-            with gr.Column(scale=1):
-                ui |= output_column()
+        with gr.Tab("Style transfer"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    ui = input_column()
+                with gr.Column(scale=1):
+                    ui |= output_column()
+        with gr.Tab("Explore"):
+            explore_tab(demo)
         gr.Markdown(FOOTER)
         wire_events(ui, demo)
     demo.queue(max_size=QUEUE_SIZE)

@@ -16,6 +16,7 @@ import app
 from style_app import canvas as app_canvas
 from style_app import config, estimates, examples, job, restore, settings, speed
 from style_core import StyleParams, read_params, save_png
+from style_core.explore import EXPERIMENTS
 from style_core.images import read_mask
 from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT
 
@@ -63,9 +64,10 @@ def test_import_builds_the_demo_without_launching():
     assert not app.demo.is_running
 
 
-def test_stylize_is_the_only_public_endpoint_with_the_documented_parameters():
+def test_stylize_and_the_explore_experiments_are_the_only_public_endpoints():
     info = app.demo.get_api_info()
-    assert list(info["named_endpoints"]) == ["/stylize"]
+    explore = [f"/explore_{name.replace('-', '_')}" for name in EXPERIMENTS]
+    assert sorted(info["named_endpoints"]) == sorted(["/stylize", *explore])
     assert not info["unnamed_endpoints"]  # Stop, Examples, estimate and restore are UI-only
     parameters = info["named_endpoints"]["/stylize"]["parameters"]
     names = [p["parameter_name"] for p in parameters]

@@ -1,0 +1,131 @@
+"""The Explore tab's public endpoints (/explore_<experiment>) through the Gradio client:
+each streams its panels and finishes; bad input gets one readable sentence and the server
+keeps serving. A real ``python app.py`` subprocess (tests/app_server.py), at tiny sizes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from gradio_client.utils import Status
+
+pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
+
+from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE  # noqa: E402
+
+from style_app import explore_tab, speed  # noqa: E402
+from style_core.explore import EXPERIMENTS  # noqa: E402
+
+pytest_plugins = ["app_server"]
+
+# Tiny runs: a handful of 64 px panels, 5 steps each (the slider's least), the file well under 90 s.
+TINY = {
+    "content-layers": {"size": 64, "steps": 5, "layers": ["relu1_2", "relu4_2"]},
+    "texture-layers": {"size": 64, "steps": 5, "layers": ["relu1_1", "relu2_1"]},
+    "tradeoff": {"size": 64, "steps": 5, "layers": ["relu1_1"], "ratios": "0.1 10"},
+    "init": {"size": 64, "steps": 5},
+    "network": {"size": 64, "maps": 2, "channel": None},  # None: the first map's channel
+}
+IMAGES = {"photo": CONTENT_EXAMPLE, "style": STYLE_EXAMPLE}  # not the defaults: new images
+
+
+@pytest.fixture(scope="module")
+def client(app_server) -> Client:
+    return Client(app_server.url, verbose=False, download_files=True)
+
+
+def images(name: str) -> dict:
+    return {role: handle_file(str(IMAGES[role])) for role in EXPERIMENTS[name].images}
+
+
+def run(client: Client, name: str, **settings) -> list[tuple]:
+    job = client.submit(**images(name), **settings, api_name=f"/{explore_tab.api_name(name)}")
+    updates = list(job)
+    assert job.status().code == Status.FINISHED
+    assert job.status().success, job.result()  # raises the app's error, if any
+    return updates
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_each_experiment_streams_its_panels_then_finishes(client, name):
+    updates = run(client, name, **TINY[name])
+    *intermediate, final = updates
+    assert intermediate, "no update before the last"
+    assert all(not update[1].startswith("**Done") for update in intermediate)
+    assert intermediate[0][1].startswith("Panel 1/"), intermediate[0][1]
+    gallery, status = final[:2]
+    assert status.startswith("**Done.**"), status
+    panels = int(status.split()[1])
+    assert len(gallery) == panels >= 2
+    assert all(Path(item["image"]).is_file() for item in gallery)
+    assert all(item["caption"] for item in gallery)
+    if EXPERIMENTS[name].derive:  # init: the two runs' loss curves
+        data = final[2]["data"]  # rows of (iteration, start, log10 loss)
+        assert {row[1] for row in data} == {"from the photo", "from noise"}
+
+
+BAD = [
+    ("content-layers", {"layers": ["relu9_9"]}, "layers has unknown layer"),
+    ("content-layers", {"layers": []}, "layers must name at least one"),
+    ("texture-layers", {"layers": ["relu5_1", "relu1_1"]}, "shallow to deep"),
+    ("tradeoff", {"ratios": "0.1 1e9"}, "ratios must be finite numbers"),
+    ("tradeoff", {"ratios": "zero"}, "ratios must be numbers"),
+    ("init", {"size": 100000}, "size must be between"),
+    ("network", {"layers": ["relu1_1", "relu2_1"], "channel": None}, "one layer for network"),
+    ("network", {"channel": 9999}, "channel must be"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "settings", "words"), BAD)
+def test_bad_settings_get_one_readable_sentence(client, name, settings, words):
+    with pytest.raises(AppError) as error:
+        client.predict(**images(name), **settings, api_name=f"/{explore_tab.api_name(name)}")
+    message = str(error.value)
+    assert words in message and "\n" not in message and "Traceback" not in message, message
+
+
+@pytest.mark.slow
+def test_a_non_image_is_refused_and_the_server_keeps_serving(client, tmp_path):
+    fake = tmp_path / "photo.png"
+    fake.write_text("not a picture")
+    with pytest.raises(AppError) as error:
+        client.predict(
+            photo=handle_file(str(fake)),
+            style=handle_file(str(STYLE_EXAMPLE)),
+            channel=None,
+            api_name="/explore_network",
+        )
+    assert "photo" in str(error.value) and "\n" not in str(error.value), str(error.value)
+    gallery, status = run(client, "network", **TINY["network"])[-1]
+    assert status.startswith("**Done.**")
+
+
+# --- in process: the estimate and the settings, no server ---------------------------------
+
+
+def test_the_estimate_scales_with_the_planned_work():
+    spec = EXPERIMENTS["content-layers"]
+    one = explore_tab.estimate_text(spec, [None], {"layers": ["relu1_2"], "steps": 100})
+    five = explore_tab.estimate_text(spec, [None], {"layers": ["relu1_2"], "steps": 500})
+    seconds = [int(text.split()[2]) for text in (one, five)]
+    assert one.startswith("⏱ about") and seconds[1] >= 4 * seconds[0], (one, five)
+    assert "first guess" in one or speed.MODEL.cost.measured
+
+
+def test_the_estimate_names_a_bad_setting_instead_of_a_time():
+    spec = EXPERIMENTS["tradeoff"]
+    assert "ratios" in explore_tab.estimate_text(spec, [None, None], {"ratios": "1 2 x"})
+
+
+def test_every_used_setting_but_the_device_has_a_generated_widget():
+    for spec in EXPERIMENTS.values():
+        for name in spec.uses:
+            knob = explore_tab.SETTINGS[name]
+            default = explore_tab.knob_default(spec, name)
+            widget = explore_tab.setting_widget(name, knob, default)
+            assert (widget is None) == (name == "device"), (spec.name, name)
