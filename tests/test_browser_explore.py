@@ -54,7 +54,7 @@ def test_explore_opens_on_the_finished_results_and_a_run_streams_to_done(page): 
         box = page.get_by_label(f"number input for {label}").nth(section)
         box.fill(str(value))
         box.press("Enter")
-    page.get_by_role("button", name="Start").nth(section).click()
+    page.get_by_role("button", name="Start", exact=True).nth(section).click()
     page.wait_for_function(
         "window.exploreStatuses.some((t) => t.startsWith('Done.'))",
         polling=100,
