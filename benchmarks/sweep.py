@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one thread each")
     parser.add_argument("--out", type=Path, help="folder for the results and results.json")
     parser.add_argument("--variant", choices=tuple(VARIANTS), default="", help="engine trial")
+    parser.add_argument("--start", type=int, default=0, help="skip the first N pairs")
     parser.add_argument(
         "--compare", nargs=2, type=Path, metavar="RESULTS_JSON", help="compare two sweeps, run none"
     )
@@ -208,7 +209,11 @@ def main() -> None:
     print("| content | style | S | W | E | P | units |\n|---|---|---|---|---|---|---|")
     results = []
     for result in sweep(
-        benchmark_pairs(args.eval_dir, args.styles_dir), params, args.jobs, args.out, args.variant
+        benchmark_pairs(args.eval_dir, args.styles_dir)[args.start :],
+        params,
+        args.jobs,
+        args.out,
+        args.variant,
     ):
         results.append({k: v for k, v in result.items() if k != "image"})
         print(
