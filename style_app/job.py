@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 from style_app import speed
+from style_app.api_doc import describe_parameters, parameter_help
 from style_app.config import DEVICE_KIND, ZERO_GPU, ZERO_GPU_MAX_SECONDS
 from style_app.memory import check_fits
 from style_app.results import save_result
@@ -51,14 +52,20 @@ class Job:
 
 
 def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="keep", **settings):
-    """Stream (image, status, loss plot, progress JSON, PNG file) while the image forms.
+    """Paint the content image in the style of the style image (Gatys et al. style transfer
+    with VGG19), streaming the image as it forms. Settings left out take the hardware preset's.
 
-    ``mask`` (optional image: white = style) says where the style goes; ``mask_mode`` says
-    what the rest gets (MASK_MODES). ``settings`` are the widget values by API name
-    (SETTING_FIELDS); missing ones take the hardware preset's value.
-
-    Everything that can refuse a job (values, images, mask, memory, duration) is checked here,
-    before the GPU is asked for: on ZeroGPU a refused upload then spends no GPU quota."""
+    Returns:
+        result: the stylized image as it forms (a WebP preview; the full size is png)
+        status: one line of progress ("Iteration 12/60 ...", "**Done.** ...")
+        loss_curve: log10 of each weighted loss term per iteration
+        progress: iteration, scale, size, elapsed and estimated seconds, losses (JSON)
+        png: the full-size result, its settings embedded (restore them from it), on the last update
+    """
+    # The Args section is added below from the table of knobs (style_app.api_doc).
+    # ``settings`` are the widget values by API name (SETTING_FIELDS). Everything that can
+    # refuse a job (values, images, mask, memory, duration) is checked here, before the GPU is
+    # asked for: on ZeroGPU a refused upload then spends no GPU quota.
     job = prepare_job(content, style, style2, blend, mask, mask_mode, settings)
     check_size(job)
     # closing(): a cancelled (closed) job closes the GPU call's generator at once, which
@@ -69,6 +76,10 @@ def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="ke
                 report(update)  # measured inside the GPU call (on ZeroGPU, another process)
             else:
                 yield update
+
+
+# Gradio reads the Args section for the API page and the MCP tool's parameters.
+describe_parameters(stylize_job, parameter_help(MASK_MODES))
 
 
 def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) -> Job:

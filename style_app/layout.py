@@ -7,11 +7,12 @@ from typing import Any
 import gradio as gr
 
 from style_app import canvas
+from style_app.api_doc import describe_component, parameter_help
 from style_app.config import DEFAULTS, EXAMPLES, JOBS_PER_DEVICE, QUEUE_SIZE
 from style_app.estimates import apply_quality, estimate, on_page_load, quality_choices
 from style_app.examples import EXAMPLE_PAIRS, FIRST_RESULT, example_rows
 from style_app.explore_tab import explore_tab
-from style_app.job import before_after, stylize_job
+from style_app.job import MASK_MODES, before_after, stylize_job
 from style_app.restore import restore_settings
 from style_app.widgets import name_errors, settings_widgets, uploaded_image
 
@@ -79,7 +80,11 @@ def output_column() -> dict[str, Any]:
         buttons=["fullscreen"],
     )
     shown = " Shown: the first example, made in advance at the default settings." if first else ""
-    ui["status"] = gr.Markdown(f"Pick a content and a style image, then press Run.{shown}")
+    ui["status"] = gr.Markdown(
+        f"Pick a content and a style image, then press Run.{shown}",
+        label="Status",  # the name API clients see; not shown on the page
+        show_label=False,
+    )
     with gr.Accordion("Before / after", open=True):
         first_pair = (str(EXAMPLES / f"content_{EXAMPLE_PAIRS[0][0]}.jpg"), str(first))
         ui["compare"] = gr.ImageSlider(
@@ -95,7 +100,8 @@ def output_column() -> dict[str, Any]:
         color="term",
         color_map={"style": "#e8590c", "content": "#1c7ed6"},
         height=220,
-        label="log10(loss × weight): style (orange), content (blue)",
+        label="Loss curve",
+        y_title="log10(loss × weight)",
     )
     ui["download"] = gr.File(
         label="Full-size PNG (settings embedded)", interactive=False, height=90
@@ -136,11 +142,13 @@ def wire_job(ui: dict[str, Any], private: dict) -> None:
     images = [ui["content"], ui["style"], ui["style2"], ui["blend"]]
     # The mask's parameters come last: existing clients pass the others by position.
     keywords = {**ui["settings"], "mask": ui["mask"], "mask_mode": ui["mask_mode"]}
+    helps = parameter_help(MASK_MODES)
     for name, component in [
         *zip(("content", "style", "style2", "blend"), images),
         *keywords.items(),
     ]:
         name_errors(component, name)
+        describe_component(component, helps[name])
     outputs = [ui[key] for key in ("output", "status", "plot", "progress", "download")]
     job = dict(
         fn=stylize_job,

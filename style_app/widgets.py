@@ -59,6 +59,9 @@ def _check_type(component: gr.components.Component, name: str, payload: Any) -> 
         and not (is_number and math.isfinite(payload))
     ):
         raise gr.Error(_range_message(component, name, payload), print_exception=False)
+    if is_number and getattr(component, "precision", None) == 0 and payload != int(payload):
+        # precision=0 would round 10.5 silently; a client asking for it made a mistake.
+        raise gr.Error(f"{name} must be a whole number; got {payload!r}", print_exception=False)
     if isinstance(component, gr.Dropdown) and not (
         isinstance(payload, list) and all(isinstance(item, str) for item in payload)
     ):
@@ -93,7 +96,8 @@ def setting_widget(name: str, knob: Knob, value: Any) -> gr.components.Component
     if knob.widget == "slider":
         low, high, step = knob.ui
         high = SLIDER_MAX.get(name, high)
-        return gr.Slider(low, high, value=value, step=step, label=label, info=info)
+        whole = 0 if isinstance(value, int) else None  # the API types steps and size as integers
+        return gr.Slider(low, high, value=value, step=step, precision=whole, label=label, info=info)
     if knob.widget == "radio":
         return gr.Radio(list(knob.choices), value=value, label=label, info=info)
     if knob.widget == "checkbox":

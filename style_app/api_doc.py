@@ -1,0 +1,82 @@
+"""How ``/stylize`` describes itself to API clients and MCP tools, from the table of knobs.
+
+Gradio reads an endpoint's words from two places: the function's docstring (its description,
+and, from the ``Args:`` section, each parameter's line in the MCP tool and the API page's MCP
+tab) and each input component's ``api_info`` (the per-parameter description that
+``/gradio_api/info`` and ``Client.view_api()`` show). Both are filled here from one text per
+parameter, and every setting's text is its knob's ``help`` in ``style_core.params.KNOBS``: a
+knob added there appears in the tool, the API page and the UI alike.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+
+import gradio as gr
+
+from style_app.settings import SETTING_FIELDS, LayerWeights
+from style_core.params import KNOBS
+
+# The inputs that are not knobs: the images, the second style's share and the mask.
+IMAGE_HELP = {
+    "content": "the photo to repaint (an image file)",
+    "style": "the picture whose style to copy (an image file)",
+    "style2": "optional second style image, blended with the first by `blend`",
+    "blend": "share of the second style, 0..1 (used only with style2 and no mask)",
+    "mask": "optional mask image, white = style: where the style goes (black keeps the content, "
+    "or gets style2 with mask_mode 'split')",
+}
+
+
+def setting_help(name: str) -> str:
+    """One line for a setting, by API name: its knob's help (the type lists any choices)."""
+    if name in LayerWeights.names:
+        low, high, _ = LayerWeights.knob.ui
+        layer = LayerWeights.names[name]
+        return f"weight of the style loss at VGG19 layer {layer}, {low:g}..{high:g}; 1 = equal"
+    return KNOBS[name].help
+
+
+def parameter_help(mask_modes: Mapping[str, str]) -> dict[str, str]:
+    """Every /stylize parameter's description, in the order clients pass them."""
+    modes = "; ".join(f"'{mode}': {text.lower()}" for mode, text in mask_modes.items())
+    return {
+        **{name: IMAGE_HELP[name] for name in ("content", "style", "style2", "blend")},
+        **{name: setting_help(name) for name in SETTING_FIELDS},
+        "mask": IMAGE_HELP["mask"],
+        "mask_mode": f"what a mask does: {modes}",
+    }
+
+
+def describe_parameters(fn: Callable, helps: Mapping[str, str]) -> None:
+    """Add an ``Args:`` section to ``fn``'s docstring, and give a ``**settings`` function a
+    signature that names each setting: Gradio only reads Args lines for names in the signature.
+    """
+    signature = inspect.signature(fn)
+    kept = [p for p in signature.parameters.values() if p.kind != p.VAR_KEYWORD]
+    named = {p.name for p in kept}
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for name in helps
+        if name not in named
+    ]
+    fn.__signature__ = signature.replace(parameters=[*kept, *extra])
+    # Before any Returns section: Gradio reads Args up to "Returns:" and Returns to the end.
+    description, returns_mark, returns = inspect.getdoc(fn).partition("Returns:")
+    lines = "".join(f"    {name}: {text}\n" for name, text in helps.items())
+    fn.__doc__ = f"{description.rstrip()}\n\nArgs:\n{lines}\n{returns_mark}{returns}"
+
+
+def describe_component(component: gr.components.Component, text: str) -> None:
+    """Show ``text`` as this input's description on the API page and in ``view_api()``.
+
+    Gradio 6.31 takes a parameter's description from the component's ``api_info()``
+    ("additional_description"), which no constructor argument sets: an instance override,
+    as style_app.widgets does for ``preprocess``."""
+    info = component.api_info
+
+    def api_info() -> dict:
+        return {**info(), "additional_description": text}
+
+    component.api_info = api_info
