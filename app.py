@@ -13,6 +13,7 @@ import threading
 
 from style_app.config import MAX_UPLOAD
 from style_app.layout import build_demo
+from style_app.mcp_outputs import return_each_output
 from style_app.speed import warm_up
 
 demo = build_demo()
@@ -29,12 +30,15 @@ def main() -> None:
     # In the background: the page answers at once; pages opened after the warm-up (and every
     # estimate after an upload) show times measured here, earlier ones say they are a guess.
     threading.Thread(target=warm_up, daemon=True).start()
+    return_each_output()
     demo.launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
         max_file_size=MAX_UPLOAD,
         footer_links=["api", "gradio"],
+        # /stylize is also an MCP tool (at /gradio_api/mcp/), described from the table of knobs.
+        mcp_server=True,
     )
 
 
