@@ -53,7 +53,8 @@ class Job:
 
 def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="keep", **settings):
     """Paint the content image in the style of the style image (Gatys et al. style transfer
-    with VGG19), streaming the image as it forms. Settings left out take the hardware preset's.
+    with VGG19), streaming the image as it forms. Settings left out take the
+    hardware preset's values.
 
     Returns:
         result: the stylized image as it forms (a WebP preview; the full size is png)
