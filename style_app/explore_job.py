@@ -1,0 +1,190 @@
+"""The Explore tab's runs: settings checked before any work, the time they should take
+here, and the experiment streamed as gallery items (on ZeroGPU inside a spaces.GPU call).
+The page itself is explore_tab.py."""
+
+from __future__ import annotations
+
+import math
+import re
+from contextlib import closing
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from style_app import speed
+from style_app.config import HAS_GPU, ZERO_GPU, ZERO_GPU_MAX_SECONDS
+from style_app.estimates import content_size
+from style_app.speed import DURATION_HEADROOM
+from style_core import ImageError
+from style_core.explore import (
+    DEFAULT_IMAGES,
+    EXPERIMENTS,
+    SETTINGS,
+    Experiment,
+    ExploreFrame,
+    ExploreSettings,
+    explore,
+    planned_work,
+)
+from style_core.images import fit_size
+
+MAX_RATIOS_TEXT = 200  # characters: a ratio list longer than this is not a list of ratios
+
+
+def api_name(experiment: str) -> str:
+    return "explore_" + experiment.replace("-", "_")
+
+
+def knob_default(spec: Experiment, name: str) -> Any:
+    """The value a widget opens on: the experiment's own default where it has one."""
+    value = getattr(ExploreSettings(), name)
+    own = {"size": spec.size, "steps": spec.steps, "layers": spec.layers, "ratios": spec.ratios}
+    return own[name] if value is None and name in own else value
+
+
+def parse_ratios(text: Any) -> tuple[float, ...]:
+    """ "0.01 0.1 1 10" (or commas) -> numbers; explore.resolve checks their range."""
+    if not isinstance(text, str) or len(text) > MAX_RATIOS_TEXT:
+        raise ValueError("ratios must be a short text of numbers such as 0.01 0.1 1 10")
+    try:
+        return tuple(float(part) for part in re.split(r"[\s,;]+", text.strip()) if part)
+    except ValueError:
+        raise ValueError(
+            f"ratios must be numbers separated by spaces, e.g. 0.01 0.1 1; got {text!r}"
+        ) from None
+
+
+def build_settings(spec: Experiment, values: dict[str, Any]) -> ExploreSettings:
+    """Widget values by setting name -> checked ExploreSettings (ValueError names the field)."""
+    settings: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "ratios":
+            value = parse_ratios(value)
+        elif name == "layers":
+            value = tuple(value or ())
+        elif isinstance(value, float) and value.is_integer() and SETTINGS[name].limits:
+            value = int(value)  # sliders and numbers may arrive as 64.0
+        settings[name] = value
+    return ExploreSettings(**settings)
+
+
+def checked(spec: Experiment, images: list[Any], values: dict[str, Any]):
+    """(images, settings, planned work) for a run, or gr.Error with one sentence; cheap: it
+    decodes the images at panel size but runs nothing."""
+    images = [
+        DEFAULT_IMAGES[role] if image is None else image for image, role in zip(images, spec.images)
+    ]
+    try:
+        settings = build_settings(spec, values)
+        work = planned_work(spec.name, images, settings)
+    except (ImageError, ValueError, TypeError) as error:
+        raise gr.Error(str(error), print_exception=False) from None
+    return images, settings, work
+
+
+def predicted_seconds(
+    spec: Experiment, images: list[Any], settings: ExploreSettings, work: float
+) -> float:
+    """The app's cost model (seconds = a x iterations + b x iterations x pixels) applied to
+    the experiment's planned work; iterations = work / one panel's pixels."""
+    if work <= 0:
+        return 1.0  # "network": two forward passes
+    width, height = fit_size(*content_size(images[0]), settings.size or spec.size)
+    pixels = max(1, width * height)
+    cost = speed.MODEL.cost
+    return cost.a * work / pixels + cost.b * work
+
+
+def estimate_text(spec: Experiment, images: list[Any], values: dict[str, Any]) -> str:
+    try:
+        images, settings, work = checked(spec, images, values)
+    except gr.Error as error:
+        return f"⚠ {error.message}"
+    if work <= 0:
+        return "⏱ a few seconds (no optimisation: one forward pass per image)"
+    seconds = max(1, round(predicted_seconds(spec, images, settings, work)))
+    where = "this GPU" if HAS_GPU else "this CPU"
+    guess = "" if speed.MODEL.cost.measured else " (a first guess: this machine is not timed yet)"
+    return f"⏱ about {seconds} s on {where}{guess}"
+
+
+# --------------------------------------------------------------------------------------
+# The run: checked here, streamed from the GPU call
+
+
+def gallery_items(frame: ExploreFrame) -> list[tuple[Any, str]]:
+    return [(panel.image, panel.label) for panel in frame.panels if panel.image is not None]
+
+
+def status_text(frame: ExploreFrame, estimate: float) -> str:
+    if frame.done:
+        return f"**Done.** {len(frame.panels)} panels in {frame.elapsed:.1f} s"
+    current = (frame.current or 0) + 1
+    text = f"Panel {current}/{len(frame.panels)} · {frame.progress:.0%} · {frame.elapsed:.1f} s"
+    if frame.progress >= 0.25:
+        left = frame.elapsed * (1 - frame.progress) / frame.progress
+    else:
+        left = estimate * (1 - frame.progress)
+    return f"{text} · about {left:.0f} s left"
+
+
+def curves(frame: ExploreFrame) -> pd.DataFrame:
+    """The init experiment's two runs' total loss per iteration (log10), for a line plot."""
+    rows = [
+        {"iteration": step, "start": panel.label, "log10 loss": _log10(loss)}
+        for panel in frame.panels
+        if panel.history
+        for step, loss in enumerate(panel.history, start=1)
+    ]
+    return pd.DataFrame(rows, columns=["iteration", "start", "log10 loss"])
+
+
+def _log10(value: float) -> float:
+    return math.log10(max(value, 1e-6))
+
+
+def _run(name: str, images: list[Any], settings: ExploreSettings, estimate: float):
+    """The experiment itself: the only place CUDA is touched (on ZeroGPU, in a GPU worker)."""
+    spec = EXPERIMENTS[name]
+    try:
+        with closing(explore(name, images, settings)) as frames:  # a cancel stops the run
+            for frame in frames:
+                outputs = (gallery_items(frame), status_text(frame, estimate))
+                yield outputs + ((curves(frame),) if spec.derive else ())
+    except (ImageError, ValueError) as error:
+        raise gr.Error(str(error), print_exception=False) from None
+
+
+def _gpu_duration(name, images, settings, estimate) -> int:
+    fixed, factor = DURATION_HEADROOM
+    return int(min(ZERO_GPU_MAX_SECONDS, fixed + factor * estimate))
+
+
+# As job.py does for the main job: on ZeroGPU each run is a spaces.GPU call sized by its
+# estimate; everywhere else it runs in this process.
+if ZERO_GPU:
+    import spaces
+
+    run_on_gpu = spaces.GPU(duration=_gpu_duration)(_run)
+else:
+    run_on_gpu = _run
+
+
+def make_job(spec: Experiment):
+    """The handler of one experiment: images by role, then settings by name."""
+
+    def job(**values):
+        images = [values.pop(role) for role in spec.images]
+        images, settings, work = checked(spec, images, values)
+        estimate = predicted_seconds(spec, images, settings, work)
+        if ZERO_GPU and DURATION_HEADROOM[0] + estimate > ZERO_GPU_MAX_SECONDS:
+            raise gr.Error(
+                f"This run would take about {estimate:.0f} s here, longer than the "
+                f"{ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or the size.",
+                print_exception=False,
+            )
+        yield from run_on_gpu(spec.name, images, settings, estimate)
+
+    job.__name__ = api_name(spec.name)
+    return job
