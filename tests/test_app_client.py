@@ -96,11 +96,8 @@ def test_with_the_real_spaces_package_the_app_times_itself(client, app_server):
     spaces = pytest.importorskip("spaces")  # installed from requirements-dev.txt
     assert spaces.GPU.__module__ == "spaces.zero.decorator"  # the real package, no stand-in
 
-    def log() -> str:  # the whole log: the jobs of earlier tests log after the speed line
-        return app_server.log_tail(10**7)
-
-    wait_until(lambda: "speed:" in log(), 300, interval=0.5, what="warm-up")
-    assert re.search(r"speed: an iteration here takes \S+ s \+ \S+ s per pixel", log())
+    wait_until(lambda: "speed:" in app_server.log(), 300, interval=0.5, what="warm-up")
+    assert re.search(r"speed: an iteration here takes \S+ s \+ \S+ s per pixel", app_server.log())
     *_, progress, _png = run_small_job(client)
     assert progress["estimate_measured"] is True and progress["estimate"] > 0
 

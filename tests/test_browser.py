@@ -75,7 +75,7 @@ def page(browser, app_server):
     page.set_default_timeout(TIMEOUT_MS)
     # A visitor after the warm-up: the page load then fills in times measured on this machine
     # (and the quality's steps and size), which the tests must not race.
-    wait_until(lambda: "speed:" in app_server.log_tail(), 300, interval=0.5, what="the warm-up")
+    wait_until(lambda: "speed:" in app_server.log(), 300, interval=0.5, what="the warm-up")
     page.goto(app_server.url)
     page.get_by_role("button", name="Run").wait_for()
     page.get_by_text(re.compile(r"⏱ about \d+ s on this (CPU|GPU)$")).wait_for()

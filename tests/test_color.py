@@ -7,8 +7,8 @@ import torch
 
 from style_core.color import (
     grey,
-    luminance,
     linear_color_transfer,
+    luminance,
     match_luminance,
     recombine_luminance,
 )
