@@ -100,10 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.save_every < 0:
             raise ValueError(f"--save-every must be >= 0; got {args.save_every}")
         params = params_from_args(args)
-        if output.suffix.lower() != ".png":
-            raise ValueError(f"output must be a .png file; got {output.name}")
-        if not output.parent.is_dir():
-            raise ValueError(f"output folder does not exist: {output.parent}")
+        _check_output(output)
         return _run(args, params, output)
     except (ValueError, WeightsError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -111,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _check_output(output: Path) -> None:
+    if output.suffix.lower() != ".png":
+        raise ValueError(f"output must be a .png file; got {output.name}")
+    if not output.parent.is_dir():
+        raise ValueError(f"output folder does not exist: {output.parent}")
 
 
 def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
@@ -223,10 +227,7 @@ def explore_main(argv: Sequence[str]) -> int:
         return int(exited.code or 0)
     output = Path(args.output)
     try:
-        if output.suffix.lower() != ".png":
-            raise ValueError(f"output must be a .png file; got {output.name}")
-        if not output.parent.is_dir():
-            raise ValueError(f"output folder does not exist: {output.parent}")
+        _check_output(output)
         settings = explore_settings_from_args(args)
         frames = explore.explore(args.experiment, args.images or None, settings)
         return _run_explore(frames, output, args.quiet)
