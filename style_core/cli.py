@@ -95,13 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return explore_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    return _exit_code(lambda: _stylize_command(args))
+
+
+def _stylize_command(args: argparse.Namespace) -> int:
     output = Path(args.output)
+    if args.save_every < 0:
+        raise ValueError(f"--save-every must be >= 0; got {args.save_every}")
+    params = params_from_args(args)
+    _check_output(output)
+    return _run(args, params, output)
+
+
+def _exit_code(command: typing.Callable[[], int]) -> int:
+    """Run a command; a bad input is one line on stderr and exit code 2, never a traceback."""
     try:
-        if args.save_every < 0:
-            raise ValueError(f"--save-every must be >= 0; got {args.save_every}")
-        params = params_from_args(args)
-        _check_output(output)
-        return _run(args, params, output)
+        return command()
     except (ValueError, WeightsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -225,18 +234,15 @@ def explore_main(argv: Sequence[str]) -> int:
         args = build_explore_parser().parse_args(argv)
     except SystemExit as exited:  # --help (0) or a usage error, already printed (2)
         return int(exited.code or 0)
+    return _exit_code(lambda: _explore_command(args))
+
+
+def _explore_command(args: argparse.Namespace) -> int:
     output = Path(args.output)
-    try:
-        _check_output(output)
-        settings = explore_settings_from_args(args)
-        frames = explore.explore(args.experiment, args.images or None, settings)
-        return _run_explore(frames, output, args.quiet)
-    except (ValueError, WeightsError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    _check_output(output)
+    settings = explore_settings_from_args(args)
+    frames = explore.explore(args.experiment, args.images or None, settings)
+    return _run_explore(frames, output, args.quiet)
 
 
 def _run_explore(frames: typing.Iterator[explore.ExploreFrame], output: Path, quiet: bool) -> int:
