@@ -1,21 +1,24 @@
-"""How ``/stylize`` describes itself to API clients and MCP tools, from the table of knobs.
+"""How ``/stylize`` and the ``/explore_*`` endpoints describe themselves to API clients and MCP
+tools, from the tables of knobs.
 
 Gradio reads an endpoint's words from two places: the function's docstring (its description,
 and, from the ``Args:`` section, each parameter's line in the MCP tool and the API page's MCP
 tab) and each input component's ``api_info`` (the per-parameter description that
 ``/gradio_api/info`` and ``Client.view_api()`` show). Both are filled here from one text per
 parameter, and every setting's text is its knob's ``help`` in ``style_core.params.KNOBS``: a
-knob added there appears in the tool, the API page and the UI alike.
+knob added there appears in the tool, the API page and the UI alike. The Explore endpoints'
+settings take theirs from ``ExploreSettings``' field descriptions the same way.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import gradio as gr
 
 from style_app.settings import SETTING_FIELDS, LayerWeights
+from style_core.explore import SETTINGS as EXPLORE_SETTINGS
 from style_core.params import KNOBS
 
 # The inputs that are not knobs: the images, the second style's share and the mask.
@@ -80,3 +83,43 @@ def describe_component(component: gr.components.Component, text: str) -> None:
         return {**info(), "additional_description": text}
 
     component.api_info = api_info
+
+
+# --- The Explore endpoints (/explore_<experiment>) -----------------------------------------
+
+EXPLORE_IMAGE_HELP = {
+    "photo": "the photo (an image file); omitted: the default photo the finished result was "
+    "made from",
+    "style": "the painting (an image file); omitted: the default painting (The Starry Night)",
+}
+
+
+def explore_parameter_help(roles: Sequence[str], settings: Sequence[str]) -> dict[str, str]:
+    """Every /explore_<experiment> parameter's description, in the order clients pass them:
+    the images by role, then the settings, each its ExploreSettings field's help."""
+    helps = {role: EXPLORE_IMAGE_HELP[role] for role in roles}
+    for name in settings:
+        helps[name] = EXPLORE_SETTINGS[name].help
+    if "ratios" in helps:  # the API takes them as one text, like the page's box
+        helps["ratios"] += "; a text of numbers separated by spaces, e.g. '0.01 0.1 1 10'"
+    return helps
+
+
+def explore_description(title: str, caption: str, derive: bool) -> str:
+    """The docstring of an /explore_<experiment> handler: what it shows, then its outputs."""
+    curves = (
+        "    loss_curves: log10 of each run's total loss per iteration (rows of iteration, "
+        "start, log10 loss)\n"
+        if derive
+        else ""
+    )
+    return (
+        f"Explore style transfer, experiment '{title}' (VGG19, Gatys et al.): {caption} "
+        "Streams the labelled panels as they form; settings left out take the experiment's "
+        "defaults, images left out the default ones.\n\n"
+        "Returns:\n"
+        "    panels: the labelled panels (image, caption) in grid order, row by row; each "
+        "appears once it starts forming\n"
+        '    status: one line of progress ("Panel 2/6 ...", then "**Done.** ...")\n'
+        f"{curves}"
+    )

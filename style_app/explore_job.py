@@ -1,6 +1,6 @@
 """The Explore tab's runs: settings checked before any work, the time they should take
-here, and the experiment streamed as gallery items (on ZeroGPU inside a spaces.GPU call).
-The page itself is explore_tab.py."""
+here, and the experiment streamed as gallery items (on ZeroGPU inside a spaces.GPU call),
+each handler described for the API page and MCP. The page itself is explore_tab.py."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import gradio as gr
 import pandas as pd
 
 from style_app import speed
+from style_app.api_doc import describe_parameters, explore_description, explore_parameter_help
 from style_app.config import HAS_GPU, ZERO_GPU, ZERO_GPU_MAX_SECONDS
 from style_app.estimates import content_size
 from style_app.speed import DURATION_HEADROOM
@@ -118,10 +119,13 @@ def gallery_items(frame: ExploreFrame) -> list[tuple[Any, str]]:
 
 
 def status_text(frame: ExploreFrame, estimate: float) -> str:
+    # The seed is named: a run with another seed must say so (content-layers' "another seed").
+    seed = f" · seed {frame.settings.seed}" if "seed" in EXPERIMENTS[frame.experiment].uses else ""
     if frame.done:
-        return f"**Done.** {len(frame.panels)} panels in {frame.elapsed:.1f} s"
+        return f"**Done.** {len(frame.panels)} panels in {frame.elapsed:.1f} s{seed}"
     current = (frame.current or 0) + 1
     text = f"Panel {current}/{len(frame.panels)} · {frame.progress:.0%} · {frame.elapsed:.1f} s"
+    text += seed
     if frame.progress >= 0.25:
         left = frame.elapsed * (1 - frame.progress) / frame.progress
     else:
@@ -151,7 +155,8 @@ def _run(name: str, images: list[Any], settings: ExploreSettings, estimate: floa
         with closing(explore(name, images, settings)) as frames:  # a cancel stops the run
             for frame in frames:
                 outputs = (gallery_items(frame), status_text(frame, estimate))
-                yield outputs + ((curves(frame),) if spec.derive else ())
+                # Last, the grid's columns, for the page's gallery (a gr.State: not in the API).
+                yield outputs + ((curves(frame),) if spec.derive else ()) + (frame.columns,)
     except (ImageError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
 
@@ -171,8 +176,28 @@ else:
     run_on_gpu = _run
 
 
-def make_job(spec: Experiment):
-    """The handler of one experiment: images by role, then settings by name."""
+def make_start(spec: Experiment):
+    """The page's step before a run: the input checked at once (gr.Error with one sentence,
+    and nothing changes), then the run's gallery shown in place of the finished result."""
+
+    def start(**values):
+        checked(spec, [values.pop(role) for role in spec.images], values)
+        return gr.Image(visible=False), gr.Gallery(visible=True), "Starting…"
+
+    return start
+
+
+def next_seed(seed: Any) -> int:
+    """The noise seed after ``seed`` (after the last allowed one, or an empty box, the first);
+    a value out of range is left for the run's check to name."""
+    low, high = SETTINGS["seed"].limits
+    value = int(seed) if isinstance(seed, (int, float)) and math.isfinite(seed) else low - 1
+    return low if value >= high else value + 1
+
+
+def make_job(spec: Experiment, settings: list[str]):
+    """The handler of one experiment: images by role, then ``settings`` by name (those with
+    a widget), described for the API page and MCP from their fields' help."""
 
     def job(**values):
         images = [values.pop(role) for role in spec.images]
@@ -186,5 +211,9 @@ def make_job(spec: Experiment):
             )
         yield from run_on_gpu(spec.name, images, settings, estimate)
 
-    job.__name__ = api_name(spec.name)
+    job.__name__ = api_name(spec.name)  # the MCP tool's name
+    job.__doc__ = explore_description(
+        spec.title.split(". ", 1)[-1], spec.caption, bool(spec.derive)
+    )
+    describe_parameters(job, explore_parameter_help(spec.images, settings))
     return job

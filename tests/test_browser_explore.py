@@ -1,13 +1,18 @@
-"""The Explore tab in a real browser: it opens on the five finished results, and one experiment
-run on new settings streams its panels to Done. Same browser, fixtures and gating as
-test_browser.py (skipped without Chromium, except on CI)."""
+"""The Explore tab in a real browser: it opens on the five finished results (each picture
+loaded, not only laid out), and each experiment, run on new images at tiny settings, streams
+its panels into a grid to Done; content reconstruction runs again with another noise seed.
+Same browser, fixtures and gating as test_browser.py (skipped without Chromium, except on CI).
+"""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 pytest.register_assert_rewrite("app_server", "test_browser")
 
+from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE  # noqa: E402
 from test_browser import TIMEOUT_MS, browser, page  # noqa: E402, F401 - its fixtures, shared
 
 from style_core.explore import EXPERIMENTS  # noqa: E402
@@ -16,16 +21,42 @@ pytest_plugins = ["app_server"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# Every status line of the Explore tab the page shows, however briefly.
+IMAGES = {"photo": CONTENT_EXAMPLE, "style": STYLE_EXAMPLE}  # not the defaults: new images
+# The least each experiment still shows itself with: 64 px panels, 5 steps (the sliders'
+# least); two ratio columns; one feature map. The default layers stay (rows and panels).
+TINY = {
+    "content-layers": {"Panel size (px)": 64, "Steps per panel": 5},
+    "texture-layers": {"Panel size (px)": 64, "Steps per panel": 5},
+    "tradeoff": {
+        "Panel size (px)": 64,
+        "Steps per panel": 5,
+        "Content/style weight ratios": "0.1 10",
+    },
+    "init": {"Panel size (px)": 64, "Steps per panel": 5},
+    "network": {"Panel size (px)": 64, "Feature maps": 1},
+}
+# (panels, grid columns) those settings give
+GRIDS = {
+    "content-layers": (6, 6),  # the photo + 5 layers
+    "texture-layers": (7, 7),  # the painting + 5 layer sets + the deepest with another seed
+    "tradeoff": (6, 2),  # 3 layer-set rows x 2 ratios
+    "init": (3, 3),  # from the photo, from noise, the loss curves
+    "network": (5, 3),  # photo, 1 map, painting, Gram matrix, strongest patches
+}
+
+# Every status line each section shows, however briefly: window.exploreStatuses[name].
 RECORD_STATUSES = """
-() => {
-  window.exploreStatuses = [];
+(names) => {
+  window.exploreStatuses = Object.fromEntries(names.map((name) => [name, []]));
   const record = () => {
-    for (const el of document.querySelectorAll('[data-testid="markdown"]')) {
-      const text = el.innerText.trim();
-      if (/^(Panel \\d+\\/\\d+|Done\\. \\d+ panels)/.test(text)
-          && window.exploreStatuses[window.exploreStatuses.length - 1] !== text) {
-        window.exploreStatuses.push(text);
+    for (const name of names) {
+      const seen = window.exploreStatuses[name];
+      const section = document.getElementById('explore-' + name);
+      for (const el of section.querySelectorAll('[data-testid="markdown"]')) {
+        const text = el.innerText.trim();
+        if (/^(Panel \\d+\\/\\d+|Done\\. \\d+ panels)/.test(text) && seen.at(-1) !== text) {
+          seen.push(text);
+        }
       }
     }
   };
@@ -35,33 +66,135 @@ RECORD_STATUSES = """
 """
 
 
-def test_explore_opens_on_the_finished_results_and_a_run_streams_to_done(page):  # noqa: F811 - the fixture
-    page.get_by_role("tab", name="Explore").click()
-    # The five finished grids (examples/explore/<name>.jpg) show at once, nothing run.
-    names = list(EXPERIMENTS)
-    page.wait_for_function(
-        """(names) => names.every((name) => [...document.querySelectorAll('img')]
-              .some((img) => (img.getAttribute('src') || '').includes(name + '.jpg')
-                             && img.getBoundingClientRect().width > 0))""",
-        arg=names,
-        timeout=TIMEOUT_MS,
-    )
-    page.evaluate(RECORD_STATUSES)
+def open_explore(tab) -> None:
+    tab.get_by_role("tab", name="Explore").click()
+    tab.locator("#explore-network").wait_for()
+    tab.evaluate(RECORD_STATUSES, list(EXPERIMENTS))
 
-    # Content reconstruction at a small size (the first experiment's sliders come first).
-    section = names.index("content-layers")
-    for label, value in (("Panel size (px)", 96), ("Steps per panel", 20)):
-        box = page.get_by_label(f"number input for {label}").nth(section)
-        box.fill(str(value))
-        box.press("Enter")
-    page.get_by_role("button", name="Start", exact=True).nth(section).click()
-    page.wait_for_function(
-        "window.exploreStatuses.some((t) => t.startsWith('Done.'))",
+
+def finished_image(tab, name: str):
+    return tab.locator(f'#explore-{name} img[src*="{name}.jpg"]')
+
+
+def wait_until_shown(tab, name: str) -> None:
+    """Wait until the section shows its finished picture: arrived (not only laid out), and
+    at a readable width."""
+    tab.wait_for_function(
+        """(name) => [...document.querySelectorAll(`#explore-${name} img[src*="${name}.jpg"]`)]
+              .some((img) => img.complete && img.naturalWidth > 0
+                             && img.getBoundingClientRect().width > 200)""",
+        arg=name,
         polling=100,
         timeout=TIMEOUT_MS,
     )
-    statuses = page.evaluate("window.exploreStatuses")
+
+
+def test_explore_opens_on_the_five_finished_results(page):  # noqa: F811 - the fixture
+    open_explore(page)
+    # The first grid shows at once, with no scrolling (galleries in preview mode used to
+    # scroll the tab to its end on opening, and the first grids' lazy images never loaded).
+    wait_until_shown(page, "content-layers")
+    assert page.evaluate("window.scrollY") == 0
+    first = finished_image(page, "content-layers")
+    assert first.evaluate("(img) => img.getBoundingClientRect().bottom <= window.innerHeight")
+    # Each of the five pictures loads when the visitor scrolls to it.
+    for name in EXPERIMENTS:
+        finished_image(page, name).first.scroll_into_view_if_needed()
+        wait_until_shown(page, name)
+        assert finished_image(page, name).count() == 1, name  # one picture, no gallery strip
+
+
+def set_value(section, label: str, value) -> None:
+    if isinstance(value, str):  # a text box
+        box = section.get_by_role("textbox", name=label)
+    else:  # a slider's number box
+        box = section.get_by_label(f"number input for {label}")
+    box.fill(str(value))
+    box.press("Enter")
+    assert box.input_value() == str(value)
+
+
+def wait_for_done(tab, name: str, runs: int = 1) -> list[str]:
+    """Wait until the section has said Done ``runs`` times; its status lines so far."""
+    tab.wait_for_function(
+        "([name, runs]) => window.exploreStatuses[name]"
+        ".filter((text) => text.startsWith('Done.')).length >= runs",
+        arg=[name, runs],
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+    return tab.evaluate("(name) => window.exploreStatuses[name]", name)
+
+
+GRID = """(section) => {
+  const images = [...section.querySelectorAll('[aria-label^="Thumbnail "] img')];
+  return {
+    srcs: images.map((img) => img.getAttribute('src')),
+    loaded: images.every((img) => img.complete && img.naturalWidth > 0),
+    rows: new Set(images.map((img) => Math.round(img.getBoundingClientRect().top))).size,
+    captions: images.map((img) => img.getAttribute('alt')),
+    preview: section.querySelector('[data-testid="detailed-image"]') !== null,
+  };
+}"""
+
+
+def grid(tab, section, panels: int) -> dict:
+    """What the run's gallery shows once it holds ``panels`` pictures, all loaded, as a grid
+    (not Gradio's preview mode, one big picture): their files and captions and the rows they
+    lie in."""
+
+    def wait_for(condition: str) -> None:
+        tab.wait_for_function(
+            f"(section) => {{ const grid = ({GRID})(section); return {condition}; }}",
+            arg=section.element_handle(),
+            polling=100,
+            timeout=TIMEOUT_MS,
+        )
+
+    wait_for(f"grid.srcs.length >= {panels}")
+    assert not section.evaluate(GRID)["preview"], "the run's panels show in preview mode"
+    wait_for("grid.loaded")
+    shown = section.evaluate(GRID)
+    assert len(shown["srcs"]) == panels, shown
+    return shown
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_each_experiment_runs_on_new_images_and_streams_a_grid_to_done(page, name):  # noqa: F811
+    open_explore(page)
+    spec = EXPERIMENTS[name]
+    section = page.locator(f"#explore-{name}")
+    section.scroll_into_view_if_needed()
+    for index, role in enumerate(spec.images):
+        section.locator('input[type="file"]').nth(index).set_input_files(IMAGES[role])
+    for label, value in TINY[name].items():
+        set_value(section, label, value)
+    section.get_by_role("button", name="Start", exact=True).click()
+
+    statuses = wait_for_done(page, name)
+    panels, columns = GRIDS[name]
     assert any(text.startswith("Panel ") for text in statuses), statuses  # it streamed
-    assert statuses[-1].startswith("Done. 6 panels"), statuses  # photo + 5 layers
-    captions = page.get_by_text("from relu5_2")
-    assert captions.count() >= 1
+    assert statuses[-1].startswith(f"Done. {panels} panels"), statuses
+    # The panels as a grid (not one big preview), each loaded, in the experiment's rows.
+    shown = grid(page, section, panels)
+    assert shown["rows"] == -(-panels // columns), shown
+    assert finished_image(page, name).count() == 0 or not finished_image(page, name).is_visible()
+    if name == "content-layers":
+        another_seed(page, section, shown)
+
+
+def another_seed(tab, section, first: dict) -> None:
+    """Same layers, another noise seed: the seed goes up by one, the run streams again, and
+    new reconstructions (with the same captions) replace the first ones."""
+    seed = section.get_by_label("Noise seed")
+    assert seed.input_value() == "0"
+    section.get_by_role("button", name="Same layers, another noise seed").click()
+    statuses = wait_for_done(tab, "content-layers", runs=2)
+    assert seed.input_value() == "1"
+    assert re.match(r"Done\. 6 panels in [\d.]+ s · seed 1$", statuses[-1]), statuses
+    assert any(text.startswith("Panel ") and "seed 1" in text for text in statuses), statuses
+    again = grid(tab, section, len(first["srcs"]))
+    assert again["captions"] == first["captions"], again
+    # Files are named by content: the photo is the same picture, every reconstruction new.
+    assert again["srcs"][0] == first["srcs"][0], (again, first)
+    assert not set(again["srcs"][1:]) & set(first["srcs"][1:]), (again, first)
