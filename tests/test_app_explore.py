@@ -1,6 +1,7 @@
 """The Explore tab's public endpoints (/explore_<experiment>) through the Gradio client:
 each streams its panels and finishes; bad input gets one readable sentence and the server
-keeps serving. A real ``python app.py`` subprocess (tests/app_server.py), at tiny sizes.
+keeps serving; each describes itself and every parameter to API clients and MCP tools.
+A real ``python app.py`` subprocess (tests/app_server.py), at tiny sizes.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from gradio_client.utils import Status
 pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
 
 from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE  # noqa: E402
+from test_app_mcp import mcp  # noqa: E402 - one MCP session, as for /stylize
 
-from style_app import explore_tab, speed  # noqa: E402
-from style_core.explore import EXPERIMENTS  # noqa: E402
+from style_app import explore_job, explore_tab, speed  # noqa: E402
+from style_core.explore import EXPERIMENTS, SETTINGS  # noqa: E402
 
 pytest_plugins = ["app_server"]
 
@@ -62,6 +64,7 @@ def test_each_experiment_streams_its_panels_then_finishes(client, name):
     assert intermediate[0][1].startswith("Panel 1/"), intermediate[0][1]
     gallery, status = final[:2]
     assert status.startswith("**Done.**"), status
+    assert ("· seed 0" in status) == ("seed" in EXPERIMENTS[name].uses), status
     panels = int(status.split()[1])
     assert len(gallery) == panels >= 2
     assert all(Path(item["image"]).is_file() for item in gallery)
@@ -108,7 +111,58 @@ def test_a_non_image_is_refused_and_the_server_keeps_serving(client, tmp_path):
     assert status.startswith("**Done.**")
 
 
+# The parameters each endpoint takes: its images by role, then its settings with a widget.
+PARAMETERS = {
+    name: [*spec.images, *(n for n in spec.uses if n != "device")]
+    for name, spec in EXPERIMENTS.items()
+}
+
+
+@pytest.mark.slow
+def test_api_info_describes_each_experiment_and_every_parameter(client):
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    # One public endpoint per experiment: the page's "another seed" run is not one.
+    explore = sorted(name for name in info if name.startswith("/explore"))
+    assert explore == sorted(f"/{explore_tab.api_name(name)}" for name in EXPERIMENTS)
+    for name, spec in EXPERIMENTS.items():
+        endpoint = info[f"/{explore_tab.api_name(name)}"]
+        assert spec.title.split(". ", 1)[1] in endpoint["description"], endpoint["description"]
+        parameters = {p["parameter_name"]: p for p in endpoint["parameters"]}
+        assert list(parameters) == PARAMETERS[name]
+        helps = {n: p["python_type"]["description"] for n, p in parameters.items()}
+        assert all(helps.values()), (name, helps)
+        for setting in PARAMETERS[name][len(spec.images) :]:  # the field's own words
+            assert helps[setting].startswith(SETTINGS[setting].help), (name, setting)
+        assert all(p["parameter_has_default"] for p in parameters.values()), name
+        for whole in {"size", "steps", "maps", "seed", "channel"} & set(parameters):
+            assert parameters[whole]["python_type"]["type"] == "int", (name, whole)
+        labels = [r["label"] for r in endpoint["returns"]]  # the columns State is not one
+        assert labels[:2] == ["Panels", "Status"] and len(labels) == 2 + bool(spec.derive)
+
+
+@pytest.mark.slow
+def test_mcp_lists_each_experiment_as_a_described_tool(app_server):
+    tools = mcp(app_server.url, lambda session: session.list_tools()).tools
+    by_name = {tool.name: tool for tool in tools}
+    for name in EXPERIMENTS:
+        tool = by_name[explore_tab.api_name(name)]
+        assert "Gatys" in tool.description and "panels" in tool.description, tool.description
+        properties = tool.inputSchema["properties"]
+        assert list(properties) == PARAMETERS[name]
+        undescribed = [n for n, schema in properties.items() if not schema.get("description")]
+        assert not undescribed, (name, undescribed)
+        assert properties["size"]["description"] == SETTINGS["size"].help
+        assert properties["size"]["type"] == "integer"
+        assert not tool.inputSchema.get("required"), tool.inputSchema  # each has a default
+
+
 # --- in process: the estimate and the settings, no server ---------------------------------
+
+
+def test_another_seed_is_the_next_one_and_wraps_at_the_limit():
+    low, high = SETTINGS["seed"].limits
+    assert [explore_job.next_seed(seed) for seed in (0, 1.0, 41)] == [1, 2, 42]
+    assert explore_job.next_seed(high) == low and explore_job.next_seed(None) == low
 
 
 def test_the_estimate_scales_with_the_planned_work():
