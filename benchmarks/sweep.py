@@ -47,35 +47,17 @@ JOBS = {
 FIGURES = ("S", "W", "E", "P")
 
 
-def _rank_rule_everywhere() -> None:
-    """Trial: the Gram rank rule (engine._describes_texture) at the final scale too."""
+def _one_position_per_channel() -> None:
+    """Trial: the rank rule at one style position per channel instead of two."""
     from style_core import engine
 
-    if not hasattr(engine, "_unpatched_build_scale"):
-        engine._unpatched_build_scale = engine._build_scale
-        engine._build_scale = lambda *args: engine._unpatched_build_scale(*args[:-1], False)
+    engine.GRAM_POSITIONS_PER_CHANNEL = 1
 
 
-def _rank_rule_twice_everywhere() -> None:
-    """Trial: every scale keeps a style layer only where the style has at least twice as many
-    positions as channels (relu5_1 at 512 px then goes for most paintings)."""
-    from style_core import engine
-    from style_core.vgg import poolings_before
-
-    def describes_texture(layer, gram, style) -> bool:
-        height, width = style.shape[-2:]
-        poolings = poolings_before(layer)
-        return (height >> poolings) * (width >> poolings) >= 2 * gram.shape[-1]
-
-    _rank_rule_everywhere()
-    engine._describes_texture = describes_texture
-
-
-# Engine changes under trial, applied inside the worker only (name -> patch function).
-VARIANTS = {
-    "rank-everywhere": _rank_rule_everywhere,
-    "rank2-everywhere": _rank_rule_twice_everywhere,
-}
+# Engine changes under trial that no StyleParams field reaches, applied inside the worker
+# only (name -> patch function). Knobs are tried with --set (rank_rule=false: every layer
+# at every scale, as Gatys et al.).
+VARIANTS = {"one-position-per-channel": _one_position_per_channel}
 
 
 def benchmark_pairs(eval_dir: Path, styles_dir: Path) -> list[tuple[Path, Path]]:
@@ -222,9 +204,9 @@ def main() -> None:
             + f" | {result['units']:.1f} |",
             flush=True,
         )
+        if args.out:  # after every pair: a sweep stopped half way still leaves its figures
+            (args.out / "results.json").write_text(json.dumps(results, indent=1))
     print(f"\nover {len(results)} pairs:\n\n{summary(results)}")
-    if args.out:
-        (args.out / "results.json").write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from style_core.images import (
     to_pil,
     to_tensor,
 )
+from style_core.lbfgs import LBFGS
 from style_core.losses import content_loss, gram_matrix, style_loss, total_variation
 from style_core.params import MAX_STYLES, StyleParams
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
@@ -122,8 +123,7 @@ def stylize(
     clock = _Clock(started, scale_work(params, inputs.content.size), params)
     image = None
     for index, (shape, steps) in enumerate(zip(shapes, params.scale_steps())):
-        final = index == len(shapes) - 1
-        scale = _build_scale(net, dtype, device, inputs, params, shape, steps, final)
+        scale = _build_scale(net, dtype, device, inputs, params, shape, steps)
         start = _initial_image(image, scale, params, generator)
         for step, losses, image in _optimise(net, dtype, start, scale, params):
             yield clock.tick(index, step, scale, losses, image)
@@ -251,7 +251,6 @@ def _build_scale(
     params: StyleParams,
     size: tuple[int, int],
     steps: int,
-    final: bool,
 ) -> _Scale:
     content_rgb = to_tensor(resize(inputs.content, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
@@ -266,7 +265,8 @@ def _build_scale(
         tuple(
             name
             for name in params.style_layers
-            if final or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
+            if not params.rank_rule
+            or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
         )
         or params.style_layers[:1]
     )  # a tiny coarse scale still gets the shallowest layer
@@ -336,18 +336,26 @@ def _keep_content(image: torch.Tensor, scale: _Scale) -> torch.Tensor:
         return image.detach() * (1 - scale.keep) + scale.content * scale.keep
 
 
-def _describes_texture(layer: str, gram: torch.Tensor, style: torch.Tensor) -> bool:
-    """Whether this Gram matrix describes the style's texture at a coarse scale.
+# A style layer needs more than this many style positions per channel (_describes_texture).
+GRAM_POSITIONS_PER_CHANNEL = 2
 
-    A Gram matrix averaged over fewer positions than it has channels is rank-deficient: it
-    pins down the painting's few large shapes (the moon, one swirl) rather than its
-    brushwork, and matching it at a coarse scale pastes those shapes into the picture, where
-    the finer scales keep them. So coarse scales use a layer only where the style image has
-    at least as many positions as channels; the final scale uses every layer, as Gatys et al.
+
+def _describes_texture(layer: str, gram: torch.Tensor, style: torch.Tensor) -> bool:
+    """Whether this Gram matrix describes the style's texture rather than its layout.
+
+    A Gram matrix averaged over fewer positions than it has channels is rank-deficient, and
+    near that it still pins down the painting's few large shapes (the moon, one swirl, a
+    face) rather than its brushwork: matching it pastes those shapes into the picture. So
+    every scale uses a layer only where the style image has more than
+    GRAM_POSITIONS_PER_CHANNEL positions per channel. At 512 px that drops relu5_1 for every
+    style (a 512x512 one has exactly 2 per channel, and pasted a face in benchmarks/RESULTS.md,
+    "Engine v3"); relu4_1 stays from 384 px up. Gatys et al. use every layer at every size;
+    ``rank_rule=False`` does the same.
     """
     height, width = style.shape[-2:]
     poolings = poolings_before(layer)
-    return (height >> poolings) * (width >> poolings) >= gram.shape[-1]
+    positions = (height >> poolings) * (width >> poolings)
+    return positions > GRAM_POSITIONS_PER_CHANNEL * gram.shape[-1]
 
 
 def _style_side(output_long_side: int, params: StyleParams) -> int:
@@ -441,17 +449,13 @@ def _optimise(
         if name in scale.style_layers
     }
     if params.optimizer == "lbfgs":
-        # max_iter=1: one function evaluation per step so every iteration can be reported.
-        # Tolerances 0: a fixed budget, never a silent early stop.
-        optimizer = torch.optim.LBFGS(
-            [image], lr=1.0, max_iter=1, history_size=100, tolerance_grad=0.0, tolerance_change=0.0
-        )
+        optimizer = LBFGS(image)
     else:
         optimizer = torch.optim.Adam([image], lr=params.learning_rate)
     values: dict[str, float] = {}
 
     def closure() -> torch.Tensor:
-        optimizer.zero_grad(set_to_none=True)
+        image.grad = None
         with autocast(image.device, dtype):
             features = net(image, layers)
         # With a mask, each region's style counts equally, however small the region.
@@ -471,12 +475,17 @@ def _optimise(
         values.update({name: term.item() for name, term in terms.items()}, total=total.item())
         return total
 
+    reported: dict[str, float] = {}
     for step in range(1, scale.steps + 1):
-        optimizer.step(closure)
-        if params.optimizer == "adam":
+        if params.optimizer == "lbfgs":
+            if optimizer.step(closure):
+                reported = dict(values)  # the losses of the image shown, not of a rejected step
+            yield step, reported, optimizer.kept_image()
+        else:
+            optimizer.step(closure)
             with torch.no_grad():
                 image.clamp_(0, 1)
-        yield step, dict(values), image
+            yield step, dict(values), image
 
 
 def _finish(image: torch.Tensor, scale: _Scale, params: StyleParams) -> Image.Image:

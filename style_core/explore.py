@@ -456,6 +456,9 @@ def _base_params(settings: ExploreSettings, **changes: Any) -> StyleParams:
         "seed": settings.seed,
         "device": settings.device,
         "multiscale": False,
+        # Every layer asked for, as in the papers: the point is to show what each one does
+        # (deep layers of a small style copy its shapes; the rank rule would hide that).
+        "rank_rule": False,
     }
     return StyleParams(**{**base, **changes})
 

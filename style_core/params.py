@@ -204,6 +204,11 @@ class StyleParams:
         widget="slider",
         advanced=True,
     )
+    rank_rule: bool = _knob(
+        True,
+        help="use a style layer only where the style has over 2 positions per channel there "
+        "(else its Gram matrix copies the painting's moons and faces, not its brushwork)",
+    )  # no app widget: the app always keeps the rule (Explore turns it off in the library)
     style_blend: tuple[float, ...] = _knob(
         (), help="one weight per style image; empty = equal weights"
     )
@@ -241,8 +246,9 @@ class StyleParams:
                 raise ValueError(
                     f"{name} must be one of {', '.join(knob.choices)}; got {_show(value)}"
                 )
-        if not isinstance(self.multiscale, bool):
-            raise ValueError(f"multiscale must be true or false; got {_show(self.multiscale)}")
+        for name in ("multiscale", "rank_rule"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false; got {_show(getattr(self, name))}")
         for name in ("content_layers", "style_layers"):
             layers = getattr(self, name)
             if not isinstance(layers, tuple) or not layers:

@@ -248,7 +248,7 @@ def test_parsed_defaults_are_the_dataclass_defaults():
 # --- --mask --------------------------------------------------------------------------------
 
 # fp32 on every CPU: bf16 (chosen where the CPU has it) moves 2 steps less than the checks need.
-MASK_TINY = ["--size", "64", "--steps", "2", "--precision", "fp32", "--quiet"]
+MASK_TINY = ["--size", "64", "--steps", "4", "--precision", "fp32", "--quiet"]
 
 
 def _left_half_mask(path: Path, size: tuple[int, int]) -> Path:
@@ -272,7 +272,7 @@ def test_mask_end_to_end_carries_the_mask(inputs, tmp_path, capsys):
     assert stored is not None and stored.mode == "L" and stored.size == (64, 48)
     expected = load_mask(mask, (64, 48))  # resized to the content, as the run used it
     assert np.array_equal(np.asarray(stored), np.asarray(expected))
-    assert read_params(output) == StyleParams(size=64, steps=2, precision="fp32")
+    assert read_params(output) == StyleParams(size=64, steps=4, precision="fp32")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "content.png",
         "mask.png",

@@ -86,12 +86,9 @@ def test_two_scale_run_yields_snapshots_in_order(content_image, style_image):
     assert [s.done for s in snapshots].count(True) == 1
 
 
-def test_coarse_scales_use_only_the_layers_that_describe_texture(monkeypatch, content_image):
-    """Deep Gram matrices of a small style image pin down its layout, so coarse scales drop them.
-
-    The style is 160 px at the 160 px coarse scale: relu4_1 (20x20 = 400 positions, 512
-    channels) and relu5_1 (10x10) are rank-deficient there; relu3_1 (40x40, 256) is not.
-    """
+def _style_layers_per_step(monkeypatch, content_image, **changes) -> tuple[list, StyleParams]:
+    """Run 160 -> 320 px with a 64 px style; the style layers (and their weights' sum) of
+    every step."""
     seen = []
     real = engine.style_loss
 
@@ -100,14 +97,32 @@ def test_coarse_scales_use_only_the_layers_that_describe_texture(monkeypatch, co
         return real(features, grams, weights, masks)
 
     monkeypatch.setattr(engine, "style_loss", recording)
-    params = StyleParams(size=320, steps=4, preview_seconds=0.0)
+    params = StyleParams(size=320, steps=4, preview_seconds=0.0, **changes)
     assert params.scale_sizes() == [160, 320]
     list(stylize(content_image, make_style(64, 64), params))
+    return seen, params
+
+
+def test_every_scale_uses_only_the_layers_that_describe_texture(monkeypatch, content_image):
+    """Deep Gram matrices of a small style image pin down its layout, so scales drop them.
+
+    A layer stays where the style has more than two positions per channel. The style is
+    160 px at the 160 px coarse scale: relu3_1 (40x40 = 1600 positions, 256 channels) stays,
+    relu4_1 (20x20 = 400, 512 channels) and relu5_1 (10x10) go. At the 320 px final scale
+    relu4_1 has 40x40 positions and stays, relu5_1 (20x20) goes.
+    """
+    seen, params = _style_layers_per_step(monkeypatch, content_image)
     coarse = [layers for layers, _ in seen[: params.scale_steps()[0]]]
     fine = [layers for layers, _ in seen[params.scale_steps()[0] :]]
     assert set(coarse) == {("relu1_1", "relu2_1", "relu3_1")}
-    assert set(fine) == {params.style_layers}  # the final scale: every layer, as Gatys et al.
-    assert {total for _, total in seen} == {3.0, 5.0}  # layer weights cover the layers used
+    assert set(fine) == {("relu1_1", "relu2_1", "relu3_1", "relu4_1")}
+    assert {total for _, total in seen} == {3.0, 4.0}  # layer weights cover the layers used
+
+
+def test_without_the_rank_rule_every_scale_uses_every_style_layer(monkeypatch, content_image):
+    seen, params = _style_layers_per_step(monkeypatch, content_image, rank_rule=False)
+    assert {layers for layers, _ in seen} == {params.style_layers}
+    assert len(seen) == params.steps
 
 
 def test_a_tiny_coarse_scale_keeps_the_shallowest_style_layer(monkeypatch, content_image):
@@ -359,3 +374,12 @@ def test_preview_every_n_iterations():
     )
     assert previews == [1, 2, 4, 6]
     assert final is not None
+
+
+def test_a_square_512_px_style_has_too_few_positions_for_relu5_1():
+    """Exactly two positions per channel is not enough: a 512x512 portrait pasted its face
+    with relu5_1 kept (benchmarks/RESULTS.md); a little larger and the layer is used."""
+    gram = torch.zeros(1, 512, 512)
+    assert not engine._describes_texture("relu5_1", gram, torch.zeros(1, 3, 512, 512))
+    assert engine._describes_texture("relu5_1", gram, torch.zeros(1, 3, 544, 544))
+    assert engine._describes_texture("relu4_1", gram, torch.zeros(1, 3, 512, 384))

@@ -268,6 +268,7 @@ NON_DEFAULT = StyleParams(
     learning_rate=0.05,
     init="noise",
     multiscale=False,
+    rank_rule=False,
     min_scale_size=96,
     seed=42,
     backbone="vgg19-torchvision",
