@@ -16,11 +16,13 @@ from style_app import speed
 from style_app.api_doc import describe_parameters, explore_description, explore_parameter_help
 from style_app.config import HAS_GPU, ZERO_GPU, ZERO_GPU_MAX_SECONDS
 from style_app.estimates import content_size
+from style_app.explore_files import PanelFiles
 from style_app.speed import DURATION_HEADROOM
 from style_core import ImageError
 from style_core.explore import (
     DEFAULT_IMAGES,
     EXPERIMENTS,
+    INIT_LABELS,
     SETTINGS,
     Experiment,
     ExploreFrame,
@@ -135,17 +137,20 @@ def status_text(frame: ExploreFrame, estimate: float) -> str:
 
 def curves(frame: ExploreFrame) -> pd.DataFrame:
     """The init experiment's two runs' total loss per iteration (log10), for a line plot."""
+    histories = {panel.label: panel.history for panel in frame.panels}
     rows = [
-        {"iteration": step, "start": panel.label, "log10 loss": _log10(loss)}
-        for panel in frame.panels
-        if panel.history
-        for step, loss in enumerate(panel.history, start=1)
+        {"iteration": step, "start": start, "log10 loss": _log10(loss)}
+        for start in INIT_LABELS
+        for step, loss in enumerate(histories.get(start) or (math.nan,), start=1)
     ]
+    # A run not started yet has one point with no loss (not drawn): Gradio 6.31's LinePlot
+    # fixes its colours on the first update it draws, and a run missing from it stayed
+    # without a colour, invisible.
     return pd.DataFrame(rows, columns=["iteration", "start", "log10 loss"])
 
 
 def _log10(value: float) -> float:
-    return math.log10(max(value, 1e-6))
+    return value if math.isnan(value) else math.log10(max(value, 1e-6))
 
 
 def _run(name: str, images: list[Any], settings: ExploreSettings, estimate: float):
@@ -178,11 +183,13 @@ else:
 
 def make_start(spec: Experiment):
     """The page's step before a run: the input checked at once (gr.Error with one sentence,
-    and nothing changes), then the run's gallery shown in place of the finished result."""
+    and nothing changes), then the run's gallery (and loss plot) shown in place of the finished
+    result."""
 
     def start(**values):
         checked(spec, [values.pop(role) for role in spec.images], values)
-        return gr.Image(visible=False), gr.Gallery(visible=True), "Starting…"
+        plot = (gr.LinePlot(visible=True),) if spec.derive else ()
+        return gr.Image(visible=False), gr.Gallery(visible=True), "Starting…", *plot
 
     return start
 
@@ -209,7 +216,14 @@ def make_job(spec: Experiment, settings: list[str]):
                 f"{ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or the size.",
                 print_exception=False,
             )
-        yield from run_on_gpu(spec.name, images, settings, estimate)
+        # The pictures become files here, in this process (explore_files says why); a cancel
+        # closes the GPU call's generator at once, which stops the run.
+        with (
+            PanelFiles() as files,
+            closing(run_on_gpu(spec.name, images, settings, estimate)) as frames,
+        ):
+            for gallery, *rest in frames:
+                yield files.gallery(gallery), *rest
 
     job.__name__ = api_name(spec.name)  # the MCP tool's name
     job.__doc__ = explore_description(

@@ -29,9 +29,11 @@ from style_app.widgets import name_errors, uploaded_image
 from style_core.explore import (
     DEFAULT_IMAGES,
     EXPERIMENTS,
+    INIT_LABELS,
     SETTINGS,
     Experiment,
 )
+from style_core.explore_draw import CURVE_COLOURS
 from style_core.params import Knob
 from style_core.vgg import LAYER_NAMES
 
@@ -92,15 +94,14 @@ def result_column(spec: Experiment) -> tuple[gr.Image, gr.Gallery, list]:
     finished = gr.Image(
         path,
         label="Finished result (default images)",
+        show_label=False,  # the status line under it says what it is
         interactive=False,
-        height=300,
         buttons=["download", "fullscreen"],
         visible=path is not None,
     )
     gallery = gr.Gallery(
         label="Panels",
-        preview=False,
-        height=420,
+        preview=False,  # a grid: one cell a panel (Gradio's height: up to 55% of the window)
         object_fit="contain",
         interactive=False,
         visible=path is None,
@@ -113,8 +114,12 @@ def result_column(spec: Experiment) -> tuple[gr.Image, gr.Gallery, list]:
                 x="iteration",
                 y="log10 loss",
                 color="start",
-                height=220,
+                # The colours of the loss-curve panel's picture (explore_job.curves says why
+                # every run is in the data from the first update on).
+                color_map=dict(zip(INIT_LABELS, map(_hex, CURVE_COLOURS))),
+                # No height: with one, Gradio 6.31 cuts off the legend under the plot.
                 label="log10(total loss) per iteration",
+                visible=path is None,  # empty until a run
             )
         )
     columns = gr.State()  # the run's grid columns (last output: a State is not in the API)
@@ -139,6 +144,10 @@ def input_column(spec: Experiment) -> tuple[dict, dict]:
         if widget is not None:
             settings[name] = widget
     return images, settings
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{channel:02x}" for channel in rgb)
 
 
 def experiment_section(spec: Experiment, demo: gr.Blocks) -> None:
@@ -172,7 +181,7 @@ def experiment_section(spec: Experiment, demo: gr.Blocks) -> None:
         show_progress="minimal",
     )
     # Start checks the input and swaps the finished grid for the run's gallery; then the run.
-    swap = dict(fn=make_start(spec), inputs_kwargs=keywords, outputs=[finished, *outputs[:2]])
+    swap = dict(fn=make_start(spec), inputs_kwargs=keywords, outputs=[finished, *outputs[:-1]])
     runs = [start.click(**swap, **PRIVATE).success(**job, api_name=api_name(spec.name))]
     if again is not None:
         seed = settings["seed"]

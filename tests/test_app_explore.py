@@ -6,12 +6,15 @@ A real ``python app.py`` subprocess (tests/app_server.py), at tiny sizes.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
+from PIL import Image
 
 pytest.register_assert_rewrite("app_server")  # before the import below: no rewrite warning
 
@@ -19,7 +22,15 @@ from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE  # noqa: E402
 from test_app_mcp import mcp  # noqa: E402 - one MCP session, as for /stylize
 
 from style_app import explore_job, explore_tab, speed  # noqa: E402
-from style_core.explore import EXPERIMENTS, SETTINGS  # noqa: E402
+from style_app.explore_files import PanelFiles  # noqa: E402
+from style_core.explore import (  # noqa: E402
+    EXPERIMENTS,
+    INIT_LABELS,
+    SETTINGS,
+    ExploreFrame,
+    ExploreSettings,
+    Panel,
+)
 
 pytest_plugins = ["app_server"]
 
@@ -157,6 +168,53 @@ def test_mcp_lists_each_experiment_as_a_described_tool(app_server):
 
 
 # --- in process: the estimate and the settings, no server ---------------------------------
+
+
+def test_start_refuses_bad_settings_with_one_sentence_and_changes_nothing():
+    start = explore_job.make_start(EXPERIMENTS["tradeoff"])
+    with pytest.raises(gr.Error) as error:
+        start(photo=None, style=None, size=64, steps=5, ratios="1 2 x")
+    assert "ratios must be numbers" in error.value.message, error.value.message
+    finished, gallery, status = start(photo=None, style=None, size=64, steps=5, ratios="0.1 10")
+    assert finished.visible is False and gallery.visible is True and status == "Starting…"
+    *_, plot = explore_job.make_start(EXPERIMENTS["init"])(photo=None, style=None)
+    assert isinstance(plot, gr.LinePlot) and plot.visible is True  # init's loss plot too
+
+
+def test_the_loss_plot_holds_both_runs_from_the_first_update():
+    # Gradio 6.31's LinePlot fixes its colours on the first update: a run missing from it
+    # would stay without a colour. The run not started yet has one point, not drawn (NaN).
+    first, second = INIT_LABELS
+    panels = (Panel(first, history=(9.0, 4.0)), Panel(second), Panel("loss curves"))
+    frame = ExploreFrame(
+        experiment="init",
+        panels=panels,
+        columns=3,
+        current=0,
+        elapsed=1.0,
+        progress=0.3,
+        settings=ExploreSettings(),
+    )
+    data = explore_job.curves(frame)
+    assert list(data["start"]) == [first, first, second]
+    assert list(data["log10 loss"][:2]) == pytest.approx([math.log10(9), math.log10(4)])
+    assert math.isnan(data["log10 loss"].iloc[2])
+
+
+def test_each_distinct_panel_picture_is_written_once_whole_and_removed_after_the_run():
+    red, blue = (Image.new("RGB", (8, 6), colour) for colour in ("red", "blue"))
+    with PanelFiles() as files:
+        first = files.gallery([(red, "a"), (blue, "b")])
+        path = Path(first[0][0])
+        written = path.stat().st_mtime_ns
+        # The same pixels in a new object (as from the ZeroGPU worker): the same file, untouched.
+        again = files.gallery([(red.copy(), "a"), (blue, "b")])
+        assert again == first and first[0][0] != first[1][0]
+        assert path.stat().st_mtime_ns == written
+        with Image.open(path) as picture:
+            assert picture.size == (8, 6) and picture.getpixel((4, 3))[0] > 200  # red
+        assert [p.name for p in files.folder.iterdir() if p.name.startswith(".")] == []
+    assert not files.folder.exists()
 
 
 def test_another_seed_is_the_next_one_and_wraps_at_the_limit():

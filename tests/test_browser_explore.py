@@ -114,23 +114,12 @@ def set_value(section, label: str, value) -> None:
     assert box.input_value() == str(value)
 
 
-def wait_for_done(tab, name: str, runs: int = 1) -> list[str]:
-    """Wait until the section has said Done ``runs`` times; its status lines so far."""
-    tab.wait_for_function(
-        "([name, runs]) => window.exploreStatuses[name]"
-        ".filter((text) => text.startsWith('Done.')).length >= runs",
-        arg=[name, runs],
-        polling=100,
-        timeout=TIMEOUT_MS,
-    )
-    return tab.evaluate("(name) => window.exploreStatuses[name]", name)
-
-
 GRID = """(section) => {
   const images = [...section.querySelectorAll('[aria-label^="Thumbnail "] img')];
   return {
     srcs: images.map((img) => img.getAttribute('src')),
     loaded: images.every((img) => img.complete && img.naturalWidth > 0),
+    broken: images.filter((img) => img.complete && img.naturalWidth === 0).map((img) => img.alt),
     rows: new Set(images.map((img) => Math.round(img.getBoundingClientRect().top))).size,
     captions: images.map((img) => img.getAttribute('alt')),
     preview: section.querySelector('[data-testid="detailed-image"]') !== null,
@@ -138,23 +127,50 @@ GRID = """(section) => {
 }"""
 
 
-def grid(tab, section, panels: int) -> dict:
-    """What the run's gallery shows once it holds ``panels`` pictures, all loaded, as a grid
-    (not Gradio's preview mode, one big picture): their files and captions and the rows they
-    lie in."""
+def wait_in(section, condition: str, arg, what: str) -> None:
+    """Wait until ``condition(section, arg)`` holds in the page; on a timeout, fail saying
+    what the section shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    def wait_for(condition: str) -> None:
-        tab.wait_for_function(
-            f"(section) => {{ const grid = ({GRID})(section); return {condition}; }}",
-            arg=section.element_handle(),
+    try:
+        section.page.wait_for_function(
+            f"([section, arg]) => ({condition})(section, arg)",
+            arg=[section.element_handle(), arg],
             polling=100,
             timeout=TIMEOUT_MS,
         )
+    except PlaywrightTimeout:
+        text = section.inner_text()[-600:]
+        pytest.fail(
+            f"timed out waiting for {what}; the section reads ...{text!r}; "
+            f"its gallery: {section.evaluate(GRID)}"
+        )
 
-    wait_for(f"grid.srcs.length >= {panels}")
+
+def wait_for_done(section, name: str, runs: int = 1) -> list[str]:
+    """Wait until the section has said Done ``runs`` times; its status lines so far."""
+    wait_in(
+        section,
+        "(section, [name, runs]) => window.exploreStatuses[name]"
+        ".filter((text) => text.startsWith('Done.')).length >= runs",
+        [name, runs],
+        f"{name} to say Done {runs} time(s)",
+    )
+    return section.page.evaluate("(name) => window.exploreStatuses[name]", name)
+
+
+def grid(section, panels: int) -> dict:
+    """What the run's gallery shows once it holds ``panels`` pictures, all loaded, as a grid
+    (not Gradio's preview mode, one big picture): their files and captions and the rows they
+    lie in."""
+    count = f"(section, panels) => ({GRID})(section).srcs.length >= panels"
+    wait_in(section, count, panels, f"{panels} panels in the gallery")
     assert not section.evaluate(GRID)["preview"], "the run's panels show in preview mode"
-    wait_for("grid.loaded")
+    section.locator('[aria-label^="Thumbnail "]').first.scroll_into_view_if_needed()
+    settled = f"(section) => {{ const grid = ({GRID})(section); return grid.loaded || grid.broken.length > 0; }}"
+    wait_in(section, settled, None, "the panels to load")
     shown = section.evaluate(GRID)
+    assert not shown["broken"], f"broken panels (served empty?): {shown}"
     assert len(shown["srcs"]) == panels, shown
     return shown
 
@@ -171,29 +187,34 @@ def test_each_experiment_runs_on_new_images_and_streams_a_grid_to_done(page, nam
         set_value(section, label, value)
     section.get_by_role("button", name="Start", exact=True).click()
 
-    statuses = wait_for_done(page, name)
+    statuses = wait_for_done(section, name)
     panels, columns = GRIDS[name]
     assert any(text.startswith("Panel ") for text in statuses), statuses  # it streamed
     assert statuses[-1].startswith(f"Done. {panels} panels"), statuses
     # The panels as a grid (not one big preview), each loaded, in the experiment's rows.
-    shown = grid(page, section, panels)
+    shown = grid(section, panels)
     assert shown["rows"] == -(-panels // columns), shown
     assert finished_image(page, name).count() == 0 or not finished_image(page, name).is_visible()
     if name == "content-layers":
-        another_seed(page, section, shown)
+        another_seed(section, shown)
+    if spec.derive:  # init: both runs' loss curves drawn, each in its own colour
+        strokes = section.evaluate(
+            "(s) => [...s.querySelectorAll('.mark-line path')].map((p) => p.getAttribute('stroke'))"
+        )
+        assert len(strokes) == 2 and all(strokes) and len(set(strokes)) == 2, strokes
 
 
-def another_seed(tab, section, first: dict) -> None:
+def another_seed(section, first: dict) -> None:
     """Same layers, another noise seed: the seed goes up by one, the run streams again, and
     new reconstructions (with the same captions) replace the first ones."""
     seed = section.get_by_label("Noise seed")
     assert seed.input_value() == "0"
     section.get_by_role("button", name="Same layers, another noise seed").click()
-    statuses = wait_for_done(tab, "content-layers", runs=2)
+    statuses = wait_for_done(section, "content-layers", runs=2)
     assert seed.input_value() == "1"
     assert re.match(r"Done\. 6 panels in [\d.]+ s · seed 1$", statuses[-1]), statuses
     assert any(text.startswith("Panel ") and "seed 1" in text for text in statuses), statuses
-    again = grid(tab, section, len(first["srcs"]))
+    again = grid(section, len(first["srcs"]))
     assert again["captions"] == first["captions"], again
     # Files are named by content: the photo is the same picture, every reconstruction new.
     assert again["srcs"][0] == first["srcs"][0], (again, first)
