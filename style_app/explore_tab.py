@@ -1,11 +1,12 @@
 """The Explore tab (issue 16): the five experiments of ``style_core.explore``, one section each.
 
 Each section: its images (the defaults the finished results were made from), its settings
-(widgets generated from ``ExploreSettings``' field descriptions), Start and Cancel, a gallery
-that opens on the finished result from ``examples/explore/`` and streams the panels as they
+(widgets generated from ``ExploreSettings``' field descriptions), Start and Cancel (and, for
+content reconstruction, "same layers, another noise seed"), the finished result from
+``examples/explore/`` until a run, then a grid gallery that streams the run's panels as they
 form, the caption, and a time estimate from the app's speed model. Each experiment is the
-public API endpoint ``/explore_<name>`` (dashes become underscores), queued with the main job.
-The runs behind the buttons are explore_job.py.
+public API endpoint ``/explore_<name>`` (dashes become underscores), queued with the main job
+and described for the API page and MCP. The runs behind the buttons are explore_job.py.
 """
 
 from __future__ import annotations
