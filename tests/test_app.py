@@ -448,7 +448,7 @@ def _halves(image: Image.Image, reference: Image.Image) -> tuple[float, float]:
 
 
 def test_a_left_half_mask_styles_the_left_and_keeps_the_right(images, left_half_mask):
-    updates = list(job.stylize_job(*images, mask=left_half_mask, steps=10, size=128))
+    updates = list(job.stylize_job(*images, mask=left_half_mask, steps=20, size=128))
     assert len(updates) >= 2 and updates[-1][3]["done"] is True  # it streams as before
     image, _status, _plot, _progress, png = updates[-1]
     left, right = _halves(image, Image.open(images[0]))
