@@ -176,7 +176,6 @@ CLIENT_CASES: dict[str, tuple] = {
     "boolean style weight": ({"style_weight": True}, ["style_weight", "True"]),
     "boolean seed": ({"seed": True}, ["seed", "True"]),
     "string multiscale": ({"multiscale": "no"}, ["multiscale", "'no'"]),
-    "string rank_rule": ({"rank_rule": "no"}, ["rank_rule", "'no'"]),
     "string seed": ({"seed": "abc"}, ["seed", "'abc'"]),
     "list seed": ({"seed": [1]}, ["seed", "[1]"]),
 }

@@ -108,9 +108,10 @@ def test_unknown_choice_is_refused_naming_the_field(name, value):
 
 
 @pytest.mark.parametrize("value", [1, "yes", None, 0])
-def test_multiscale_must_be_bool(value):
-    with pytest.raises(ValueError, match="^multiscale"):
-        StyleParams(multiscale=value).validate()
+@pytest.mark.parametrize("name", ["multiscale", "rank_rule"])
+def test_switches_must_be_bool(name, value):
+    with pytest.raises(ValueError, match=f"^{name} must be true or false"):
+        StyleParams(**{name: value}).validate()
 
 
 @pytest.mark.parametrize("name", ["content_layers", "style_layers"])
