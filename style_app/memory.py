@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from style_core import StyleParams
+from style_core import StyleParams, lbfgs
 from style_core.devices import resolve_precision
 from style_core.images import fit_size
 
@@ -20,7 +20,6 @@ from style_core.images import fit_size
 # them on the real network.
 ACTIVATION_FLOATS = 610
 ALLOCATOR_SLACK = 1.5  # backward transients and the caching allocator's fragmentation
-LBFGS_HISTORY = 100  # style_core.engine's history_size
 FIXED_BYTES = 400 * 2**20  # weights (float32, to relu5_1), Gram matrices, kernels' workspace
 FREE_SHARE = 0.9  # never plan on the last tenth of what the driver reports free
 
@@ -31,7 +30,7 @@ def job_bytes(params: StyleParams, content_size: tuple[int, int], element_bytes:
     pixels = width * height
     activations = ACTIVATION_FLOATS * element_bytes * ALLOCATOR_SLACK
     if params.optimizer == "lbfgs":
-        history = min(LBFGS_HISTORY, params.scale_steps()[-1])
+        history = min(lbfgs.HISTORY_SIZE, params.scale_steps()[-1])
         optimiser = 3 * 4 * (2 * history + 6)  # RGB float32 vectors: (s, y) pairs, grads, dir
     else:
         optimiser = 3 * 4 * 4  # Adam: two moments, the gradient, the image

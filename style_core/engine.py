@@ -269,7 +269,7 @@ def _build_scale(
             or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
         )
         or params.style_layers[:1]
-    )  # a tiny coarse scale still gets the shallowest layer
+    )  # a tiny scale still gets the shallowest layer
     regions, keep = _regions(per_style, layers, inputs, size, device)
     style_for_init = F.interpolate(
         styles[0], size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
@@ -440,7 +440,7 @@ def _optimise(
 ) -> Iterator[tuple[int, dict[str, float], torch.Tensor]]:
     """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
-    # Coarse scales may use fewer style layers (_describes_texture); weights renormalise over them.
+    # A scale may use fewer style layers (_describes_texture); weights renormalise over them.
     layers = tuple(dict.fromkeys(params.content_layers + scale.style_layers))
     all_weights = params.style_layer_weights or [1.0] * len(params.style_layers)
     layer_weights = {

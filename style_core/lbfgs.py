@@ -19,12 +19,13 @@ from collections.abc import Callable
 import torch
 
 SUFFICIENT_DECREASE = 1e-4  # Armijo's c1, the usual value
+HISTORY_SIZE = 100  # curvature pairs kept (style_app.memory counts them)
 
 
 class LBFGS:
     """Minimise ``closure()`` (which sets ``image.grad``) over the pixels of ``image``."""
 
-    def __init__(self, image: torch.Tensor, history_size: int = 100) -> None:
+    def __init__(self, image: torch.Tensor, history_size: int = HISTORY_SIZE) -> None:
         self.image = image
         self.history: deque[tuple[torch.Tensor, torch.Tensor, float]] = deque(
             maxlen=history_size
