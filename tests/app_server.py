@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -115,6 +116,9 @@ def running_app(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group, so that stopping it also stops what it forked (the real
+            # `spaces` package forks a GPU worker that outlives a terminated parent).
+            start_new_session=True,
         )
     server = AppServer(f"http://127.0.0.1:{port}/", process, log_path)
     try:
@@ -132,13 +136,21 @@ def running_app(
             time.sleep(0.25)
         yield server
     finally:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+        _signal_group(process, signal.SIGKILL)  # whatever it forked and left behind
         scratch.cleanup()
+
+
+def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
+    try:
+        os.killpg(process.pid, signal_number)
+    except ProcessLookupError:  # the group is already empty
+        pass
 
 
 @pytest.fixture(scope="session")
