@@ -25,8 +25,19 @@ HISTORY_SIZE = 100  # curvature pairs kept (style_app.memory counts them)
 class LBFGS:
     """Minimise ``closure()`` (which sets ``image.grad``) over the pixels of ``image``."""
 
-    def __init__(self, image: torch.Tensor, history_size: int = HISTORY_SIZE) -> None:
+    def __init__(
+        self,
+        image: torch.Tensor,
+        history_size: int = HISTORY_SIZE,
+        gradient_step: float | None = None,
+        max_step: float | None = None,
+    ) -> None:
+        """``gradient_step``: while no curvature is known, step along the gradient so that the
+        largest coordinate moves by this much (default: torch's first step, 1 in |g|_1, then
+        the raw gradient). ``max_step``: no step moves any coordinate further than this."""
         self.image = image
+        self.gradient_step = gradient_step
+        self.max_step = max_step
         self.history: deque[tuple[torch.Tensor, torch.Tensor, float]] = deque(
             maxlen=history_size
         )  # (s, y, 1 / y.s) of the last accepted steps
@@ -57,12 +68,24 @@ class LBFGS:
         first = self.kept is None
         self.kept = (point, loss, grad)
         self.direction = self._quasi_newton_direction(grad)
-        # The first step has no curvature to go by: torch's rule, at most 1 in |g|_1. Later
-        # steps are the full quasi-Newton step (a plain gradient step while no pair has been
-        # kept: the first steps along the gradient often show negative curvature).
-        self.step_size = min(1.0, 1.0 / max(float(grad.abs().sum()), 1e-12)) if first else 1.0
+        self.step_size = self._step_size(first)
         self._move_to(point + self.step_size * self.direction)
         return True
+
+    def _step_size(self, first: bool) -> float:
+        """The full quasi-Newton step once a curvature pair is kept. Before that the direction
+        is the plain gradient, whose length says nothing about how far to go (the first steps
+        along it often show negative curvature, so no pair is kept for several of them)."""
+        largest = max(float(self.direction.abs().max()), 1e-30)
+        if self.history:
+            size = 1.0
+        elif self.gradient_step is not None:
+            size = self.gradient_step / largest
+        else:  # torch's rule: at most 1 in |g|_1 at first, then the raw gradient
+            size = min(1.0, 1.0 / max(float(self.kept[2].abs().sum()), 1e-12)) if first else 1.0
+        if self.max_step is not None:
+            size = min(size, self.max_step / largest)
+        return size
 
     def kept_image(self) -> torch.Tensor:
         """The last accepted image (the start image before any step was kept), detached."""

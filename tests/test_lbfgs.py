@@ -1,21 +1,26 @@
 import math
 
+import pytest
 import torch
 
 from style_core.lbfgs import LBFGS
 
 
-def _minimise(loss_of, start: torch.Tensor, steps: int) -> tuple[LBFGS, list[float], list[bool]]:
+def _minimise(
+    loss_of, start: torch.Tensor, steps: int, **options
+) -> tuple[LBFGS, list[float], list[bool]]:
     """Run the optimiser on loss_of(x); the evaluated losses and which points were kept."""
     x = start.clone().requires_grad_(True)
-    optimizer = LBFGS(x)
+    optimizer = LBFGS(x, **options)
     seen: list[float] = []
+    optimizer.points = []  # every point evaluated, for the step-length tests
 
     def closure() -> torch.Tensor:
         x.grad = None
         loss = loss_of(x)
         loss.backward()
         seen.append(float(loss.detach()))
+        optimizer.points.append(x.detach().clone())
         return loss
 
     kept = [optimizer.step(closure) for _ in range(steps)]
@@ -61,3 +66,38 @@ def test_a_non_finite_loss_is_never_kept():
 def test_before_any_step_the_kept_image_is_the_start():
     x = torch.rand(1, 3, 4, 4, requires_grad=True)
     assert torch.equal(LBFGS(x).kept_image(), x.detach())
+
+
+def _tiny_gradient_bowl(x: torch.Tensor) -> torch.Tensor:
+    # Gradients of ~1e-4 per coordinate, as a style loss gives per pixel: a raw gradient step
+    # barely moves, so only a step measured in coordinates gets anywhere.
+    return 1e-4 * ((x - 1) ** 2).sum()
+
+
+def test_a_gradient_step_moves_the_largest_coordinate_by_the_given_amount():
+    start = torch.zeros(1, 50)
+    start[0, 0] = -1.0  # one coordinate twice as far from the minimum as the others
+    optimizer, seen, kept = _minimise(_tiny_gradient_bowl, start, 2, gradient_step=0.05)
+    first_move = optimizer.points[1] - optimizer.points[0]
+    assert kept == [True, True]
+    assert float(first_move.abs().max()) == pytest.approx(0.05)
+    assert float(first_move[0, 0]) == pytest.approx(0.05)  # along the gradient: furthest first
+    assert float(first_move[0, 1]) == pytest.approx(0.025)
+
+    plain, _, _ = _minimise(_tiny_gradient_bowl, start, 2)
+    plain_move = plain.points[1] - plain.points[0]
+    assert float(plain_move.abs().max()) < 1e-3  # torch's first step: 1 in |g|_1
+
+
+def test_no_step_moves_a_coordinate_further_than_max_step():
+    # A steep, badly scaled quadratic: its quasi-Newton steps are long, each one capped.
+    scales = torch.logspace(0, 3, 20)
+    far = torch.full((1, 20), 3.0)
+    optimizer, seen, kept = _minimise(
+        lambda x: (scales * x.reshape(-1) ** 2).sum(), far, 60, gradient_step=0.1, max_step=0.25
+    )
+    moves = [b - a for a, b in zip(optimizer.points, optimizer.points[1:])]
+    largest = [float(move.abs().max()) for move in moves]
+    assert max(largest) <= 0.25 + 1e-6
+    assert sum(abs(x - 0.25) < 1e-6 for x in largest) >= 5  # the cap was what set them
+    assert optimizer.kept[1] < 1e-3 * seen[0]  # still converges, in capped steps
