@@ -54,10 +54,20 @@ def _one_position_per_channel() -> None:
     engine.GRAM_POSITIONS_PER_CHANNEL = 1
 
 
+def _torch_first_step() -> None:
+    """Before engine v3's third step: torch's first L-BFGS step, raw gradient steps, no cap."""
+    from style_core import engine
+
+    engine.LBFGS_GRADIENT_STEP = engine.LBFGS_MAX_STEP = None
+
+
 # Engine changes under trial that no StyleParams field reaches, applied inside the worker
 # only (name -> patch function). Knobs are tried with --set (rank_rule=false: every layer
 # at every scale, as Gatys et al.).
-VARIANTS = {"one-position-per-channel": _one_position_per_channel}
+VARIANTS = {
+    "one-position-per-channel": _one_position_per_channel,
+    "torch-first-step": _torch_first_step,
+}
 
 
 def benchmark_pairs(eval_dir: Path, styles_dir: Path) -> list[tuple[Path, Path]]:

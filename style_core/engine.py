@@ -45,6 +45,14 @@ from style_core.losses import content_loss, gram_matrix, style_loss, total_varia
 from style_core.params import MAX_STYLES, StyleParams
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
+# L-BFGS step lengths in pixels (0..1). Until it knows the curvature, a gradient step moves the
+# most changed pixel by 1/20 of the range (torch's first step moved it ~1/N: one wasted
+# evaluation, then several crawling ones); no step moves a pixel more than 1/4 (an early
+# quasi-Newton step can propose 15x the range and cost two backtracks). benchmarks/RESULTS.md,
+# "Engine v3, third step".
+LBFGS_GRADIENT_STEP: float | None = 0.05
+LBFGS_MAX_STEP: float | None = 0.25
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -449,7 +457,7 @@ def _optimise(
         if name in scale.style_layers
     }
     if params.optimizer == "lbfgs":
-        optimizer = LBFGS(image)
+        optimizer = LBFGS(image, gradient_step=LBFGS_GRADIENT_STEP, max_step=LBFGS_MAX_STEP)
     else:
         optimizer = torch.optim.Adam([image], lr=params.learning_rate)
     values: dict[str, float] = {}
