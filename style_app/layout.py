@@ -99,7 +99,7 @@ def output_column() -> dict[str, Any]:
         y="log10 loss",
         color="term",
         color_map={"style": "#e8590c", "content": "#1c7ed6"},
-        height=220,
+        # No height: with one, Gradio 6.31 cuts off the legend under the plot.
         label="Loss curve",
         y_title="log10(loss × weight)",
     )
