@@ -38,11 +38,12 @@ from style_core.metrics import yardstick  # noqa: E402
 # The app's quality levels as it fits them on the 2-core AVX2 CPU of RESULTS.md (fp32,
 # one iteration at 512x384 ~ 2.9 s): style_app's fit_quality with that speed. Fixed here so
 # that a benchmark on a faster machine still judges the job a slow CPU gets.
+# The content weight is the level's own (style_app.speed.QUALITIES).
 JOBS = {
     "default": {},
-    "draft": {"size": 256, "steps": 15},
-    "balanced": {"size": 384, "steps": 30},
-    "best": {"size": 384, "steps": 89},
+    "draft": {"size": 256, "steps": 15, "content_weight": 1.0},
+    "balanced": {"size": 384, "steps": 30, "content_weight": 1.0},
+    "best": {"size": 384, "steps": 89, "content_weight": 1.0},
 }
 FIGURES = ("S", "W", "E", "P")
 
@@ -78,7 +79,7 @@ def benchmark_pairs(eval_dir: Path, styles_dir: Path) -> list[tuple[Path, Path]]
 
 
 def job_params(job: str, overrides: dict | None = None) -> StyleParams:
-    return StyleParams(precision="fp32", **JOBS[job], **(overrides or {})).validate()
+    return StyleParams(precision="fp32", **{**JOBS[job], **(overrides or {})}).validate()
 
 
 def run_pair(task: tuple[Path, Path, StyleParams, Path | None]) -> dict:

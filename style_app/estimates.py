@@ -35,19 +35,20 @@ def quality_choices() -> list[tuple[str, str]]:
 
 
 def apply_quality(level: str, content) -> tuple:
-    """A quality level -> steps and size sliders (sliders still override it)."""
+    """A quality level -> steps, size and content weight sliders (sliders still override it)."""
     if level not in QUALITIES:
-        return gr.update(), gr.update()
+        return gr.update(), gr.update(), gr.update()
     steps, size = fit_quality(level, content_size(content))
-    return steps, size
+    return steps, size, QUALITIES[level].content_weight
 
 
 def on_page_load(content):
     """Each visitor sees the current measured speed: labels, the fitted default and its time."""
-    steps, size = fit_quality("Balanced", content_size(content))
+    steps, size, content_weight = apply_quality("Balanced", content)
     return (
         gr.update(choices=quality_choices(), value="Balanced"),
         steps,
         size,
+        content_weight,
         estimate(content, steps, size, DEFAULTS.multiscale),
     )

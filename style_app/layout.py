@@ -53,7 +53,7 @@ def input_column() -> dict[str, Any]:
     ui["quality"] = gr.Radio(
         quality_choices(),
         value="Balanced",
-        label="Quality (sets steps and size; the sliders below override it)",
+        label="Quality (sets steps, size and content weight; the sliders below override it)",
     )
     with gr.Accordion("Blend in a second style", open=False):
         ui["style2"] = uploaded_image(label="Second style", height=200, sources=sources[::2])
@@ -124,16 +124,12 @@ def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
     timed = [ui["content"], settings["steps"], settings["size"], settings["multiscale"]]
     for component in timed:
         component.change(estimate, timed, ui["eta"], **private)
-    ui["quality"].input(
-        apply_quality,
-        [ui["quality"], ui["content"]],
-        [settings["steps"], settings["size"]],
-        **private,
-    )
+    fitted = [settings[name] for name in ("steps", "size", "content_weight")]  # by the quality
+    ui["quality"].input(apply_quality, [ui["quality"], ui["content"]], fitted, **private)
     restored = [*settings.values(), ui["blend"], ui["mask"], ui["status"]]
     restore = ui["restore"].upload(restore_settings, ui["restore"], restored, **private)
     wire_painting(ui, restore, private)
-    page = [ui["quality"], settings["steps"], settings["size"], ui["eta"]]
+    page = [ui["quality"], *fitted, ui["eta"]]
     demo.load(on_page_load, ui["content"], page, **private)
 
 

@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -98,10 +99,26 @@ MODEL = SpeedModel(FIRST_GUESS)
 # below ~512 px, so small probes there would miss the per-pixel part.
 CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 384)
 DURATION_HEADROOM = (20, 2.0)  # a ZeroGPU request: seconds + factor x the predicted time
-# Quality level: (share of the preset's steps, seconds it should take here, largest size as
-# a share of the preset's size).
-QUALITIES = {"Draft": (0.5, 10.0, 0.75), "Balanced": (1.0, 30.0, 1.0), "Best": (1.5, 90.0, 2.0)}
-MIN_SIZE = {"Draft": 256, "Balanced": 384, "Best": 384}  # never smaller: fewer steps instead
+
+
+class Quality(NamedTuple):
+    """A quality level: what it asks of this device and the content weight it runs at."""
+
+    steps_share: float  # of the preset's steps
+    seconds: float  # what the job should take here
+    size_share: float  # largest size, as a share of the preset's
+    min_size: int  # never smaller: fewer steps instead
+    # The default job's is 2; Draft's and Balanced's short runs stop before the style has worn
+    # the content away and need the style's pull: 1 (benchmarks/RESULTS.md, "A content weight
+    # per job").
+    content_weight: float
+
+
+QUALITIES = {
+    "Draft": Quality(0.5, 10.0, 0.75, 256, 1.0),
+    "Balanced": Quality(1.0, 30.0, 1.0, 384, 1.0),
+    "Best": Quality(1.5, 90.0, 2.0, 384, 1.0),
+}
 
 
 def calibrate(params: StyleParams, iterations: int = 3) -> Cost:
@@ -159,17 +176,18 @@ def describe_time(params: StyleParams, content_size: tuple[int, int]) -> str:
 
 def fit_quality(level: str, content_size: tuple[int, int]) -> tuple[int, int]:
     """(steps, size) for a quality level: the largest size that finishes in its time here."""
-    share, target, size_share = QUALITIES[level]
-    steps = max(10, round(DEFAULTS.steps * share))
-    largest = min(SLIDER_MAX["size"], int(DEFAULTS.size * size_share))
-    for size in range(largest - largest % 64, MIN_SIZE[level] - 1, -64):
-        if predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size) <= target:
+    quality = QUALITIES[level]
+    steps = max(10, round(DEFAULTS.steps * quality.steps_share))
+    largest = min(SLIDER_MAX["size"], int(DEFAULTS.size * quality.size_share))
+    for size in range(largest - largest % 64, quality.min_size - 1, -64):
+        seconds = predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size)
+        if seconds <= quality.seconds:
             return steps, size
     # Even the smallest size is too slow here: keep that size and take fewer steps, but no
     # fewer than half (below that the picture is not worth the wait; the time shown says so).
-    size = MIN_SIZE[level]
+    size = quality.min_size
     seconds = predicted_seconds(DEFAULTS.replace(steps=steps, size=size), content_size)
-    return max(10, steps // 2, int(steps * target / seconds)), size
+    return max(10, steps // 2, int(steps * quality.seconds / seconds)), size
 
 
 def describe_quality(level: str) -> str:

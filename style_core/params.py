@@ -80,7 +80,7 @@ class StyleParams:
         widget="slider",
     )
     content_weight: float = _knob(
-        1.0,
+        2.0,  # at the default job; shorter jobs want 1 (benchmarks/RESULTS.md)
         help="weight of the content loss (relative feature error at the content layers)",
         label="Content weight",
         limits=(0.0, 1e4),

@@ -272,18 +272,40 @@ def test_quality_levels_fit_their_time_within_the_slider_ranges(monkeypatch):
         monkeypatch.setattr(speed, "MODEL", speed.SpeedModel(speed.Cost(**cost, measured=True)))
         fitted = {level: speed.fit_quality(level, (4, 3)) for level in speed.QUALITIES}
         for level, (steps, size) in fitted.items():
-            assert (
-                10 <= steps <= config.MAX_STEPS and speed.MIN_SIZE[level] <= size <= config.MAX_SIZE
-            )
+            quality = speed.QUALITIES[level]
+            assert 10 <= steps <= config.MAX_STEPS and quality.min_size <= size <= config.MAX_SIZE
             seconds = speed.predicted_seconds(
                 config.DEFAULTS.replace(steps=steps, size=size), (4, 3)
             )
-            target = speed.QUALITIES[level][1]
-            assert seconds <= target or size == speed.MIN_SIZE[level], (level, seconds)
-            level_steps = round(config.DEFAULTS.steps * speed.QUALITIES[level][0])
+            assert seconds <= quality.seconds or size == quality.min_size, (level, seconds)
+            level_steps = round(config.DEFAULTS.steps * quality.steps_share)
             assert steps >= level_steps // 2  # fewer steps only down to half
         assert fitted["Draft"][1] <= fitted["Balanced"][1] <= fitted["Best"][1]
         assert "Balanced" in speed.describe_quality("Balanced")
+
+
+def test_a_quality_level_sets_its_content_weight_and_the_page_opens_at_balanced():
+    for level, quality in speed.QUALITIES.items():
+        steps, size, content_weight = estimates.apply_quality(level, None)
+        assert (steps, size) == speed.fit_quality(level, (4, 3))
+        assert content_weight == quality.content_weight
+    # The default job (the API's and the CLI's) runs at its own weight; Balanced, at its level's.
+    assert speed.QUALITIES["Balanced"].content_weight < StyleParams().content_weight
+    radio, *fitted, _eta = estimates.on_page_load(None)
+    assert radio["value"] == "Balanced"
+    assert fitted == list(estimates.apply_quality("Balanced", None))
+    unknown = estimates.apply_quality("Ultra", None)  # a stale page's choice changes nothing
+    assert len(unknown) == 3 and all(update == gr.update() for update in unknown)
+
+
+def test_the_benchmark_judges_the_quality_levels_at_their_content_weights():
+    """benchmarks/sweep.py fixes each level's size and steps for a slow CPU; its content
+    weight must be the app's, or RESULTS.md would judge a job nobody runs."""
+    from benchmarks import sweep
+
+    for level, quality in speed.QUALITIES.items():
+        assert sweep.job_params(level.lower()).content_weight == quality.content_weight
+    assert sweep.job_params("default").content_weight == StyleParams().content_weight
 
 
 def _restored(path) -> tuple[dict, object, str]:

@@ -18,6 +18,9 @@ pytest.register_assert_rewrite("app_server")  # before the import below: no rewr
 
 from app_server import CHROMIUM_ARGS, CONTENT_EXAMPLE, STYLE_EXAMPLE, wait_until  # noqa: E402
 
+from style_app.speed import QUALITIES  # noqa: E402
+from style_core import StyleParams  # noqa: E402
+
 pytest_plugins = ["app_server"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -135,6 +138,11 @@ def wait_for_idle_server(app_server, when: str) -> None:
 
 def test_run_streams_to_done_then_stop_halts_a_second_run(page, app_server, tmp_path):
     from playwright.sync_api import expect
+
+    # The page opened at Balanced, with Balanced's content weight (not the default job's).
+    content_weight = page.get_by_label("number input for Content weight")
+    assert float(content_weight.input_value()) == QUALITIES["Balanced"].content_weight
+    assert QUALITIES["Balanced"].content_weight != StyleParams().content_weight
 
     # Pick the two images and small settings, as a person would.
     block(page, "Content").locator('input[type="file"]').set_input_files(CONTENT_EXAMPLE)
