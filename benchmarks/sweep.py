@@ -43,7 +43,7 @@ JOBS = {
     "default": {},
     "draft": {"size": 256, "steps": 15, "content_weight": 1.0},
     "balanced": {"size": 384, "steps": 30, "content_weight": 1.0},
-    "best": {"size": 384, "steps": 89, "content_weight": 1.0},
+    "best": {"size": 384, "steps": 89, "content_weight": 2.0},
 }
 FIGURES = ("S", "W", "E", "P")
 
