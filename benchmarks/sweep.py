@@ -62,12 +62,30 @@ def _torch_first_step() -> None:
     engine.LBFGS_GRADIENT_STEP = engine.LBFGS_MAX_STEP = None
 
 
+def _content_plus_noise() -> None:
+    """Trial (issue 14): start from the content with a quarter of uniform noise blended in
+    (the first scale only; later scales start from the previous one, as always)."""
+    from style_core import engine
+
+    initial_image = engine._initial_image
+
+    def noisy_start(previous, scale, params, generator):
+        start = initial_image(previous, scale, params, generator)
+        if previous is not None or params.init != "content":
+            return start
+        noise = torch.rand(start.shape, generator=generator).to(start.device)
+        return 0.75 * start + 0.25 * noise
+
+    engine._initial_image = noisy_start
+
+
 # Engine changes under trial that no StyleParams field reaches, applied inside the worker
 # only (name -> patch function). Knobs are tried with --set (rank_rule=false: every layer
 # at every scale, as Gatys et al.).
 VARIANTS = {
     "one-position-per-channel": _one_position_per_channel,
     "torch-first-step": _torch_first_step,
+    "content-plus-noise": _content_plus_noise,
 }
 
 
