@@ -49,6 +49,7 @@ def test_api_defaults_are_the_gpu_preset(gpu_app):
     defaults = {p["parameter_name"]: p["parameter_default"] for p in parameters}
     assert defaults["steps"] == gpu_app.config.DEFAULTS.steps
     assert defaults["size"] == gpu_app.config.DEFAULTS.size
+    assert defaults["content_weight"] == gpu_app.config.DEFAULTS.content_weight
     assert gpu_app.settings.build_params({}) == gpu_app.config.DEFAULTS
     top = gpu_app.settings.build_params(
         {"steps": gpu_app.config.MAX_STEPS, "size": gpu_app.config.MAX_SIZE}
@@ -71,9 +72,11 @@ def test_estimate_and_quality_fit_the_gpu_ranges(gpu_app, monkeypatch):
     assert "this GPU" in gpu_app.estimates.estimate(
         None, gpu_app.config.DEFAULTS.steps, gpu_app.config.DEFAULTS.size, True
     )
-    for level in gpu_app.speed.QUALITIES:
+    for level, quality in gpu_app.speed.QUALITIES.items():
         steps, size = gpu_app.speed.fit_quality(level, (4, 3))
         assert 10 <= steps <= gpu_app.config.MAX_STEPS and size <= gpu_app.config.MAX_SIZE
+        # The level's content weight on a GPU too, with its fitted steps and size.
+        assert gpu_app.estimates.apply_quality(level, None) == (steps, size, quality.content_weight)
     assert gpu_app.speed.fit_quality("Balanced", (4, 3))[1] >= 512  # larger than a CPU's
 
 
