@@ -41,7 +41,7 @@ from style_core.images import (
     to_tensor,
 )
 from style_core.lbfgs import LBFGS
-from style_core.losses import content_loss, gram_matrix, style_loss, total_variation
+from style_core.losses import content_loss, style_loss, style_statistics, total_variation
 from style_core.params import MAX_STYLES, StyleParams
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
@@ -403,6 +403,7 @@ def _style_grams(
         params.style_layers,
         params.backbone,
         params.pooling,
+        params.style_statistic,
         str(style.device),
         str(dtype),
     )
@@ -412,7 +413,10 @@ def _style_grams(
             return _GRAM_CACHE[key]
     with torch.no_grad(), autocast(style.device, dtype):
         features = net(style, params.style_layers)
-    grams = {name: gram_matrix(features[name]) for name in params.style_layers}
+    grams = {
+        name: style_statistics(features[name], params.style_statistic)
+        for name in params.style_layers
+    }
     with _GRAM_CACHE_LOCK:
         _GRAM_CACHE[key] = grams
         while len(_GRAM_CACHE) > _GRAM_CACHE_SIZE:
@@ -467,7 +471,10 @@ def _optimise(
         with autocast(image.device, dtype):
             features = net(image, layers)
         # With a mask, each region's style counts equally, however small the region.
-        regional = [style_loss(features, r.grams, layer_weights, r.masks) for r in scale.regions]
+        regional = [
+            style_loss(features, r.grams, layer_weights, r.masks, params.style_statistic)
+            for r in scale.regions
+        ]
         terms = {
             "content": content_loss(features, scale.content_targets),
             "style": torch.stack(regional).mean() if regional else image.new_zeros(()),

@@ -459,6 +459,8 @@ def _base_params(settings: ExploreSettings, **changes: Any) -> StyleParams:
         # Every layer asked for, as in the papers: the point is to show what each one does
         # (deep layers of a small style copy its shapes; the rank rule would hide that).
         "rank_rule": False,
+        # The papers' Gram matrix: the experiments explain Gatys et al.'s method.
+        "style_statistic": "gram",
     }
     return StyleParams(**{**base, **changes})
 

@@ -6,6 +6,10 @@ Departures from the paper, so that one set of weights works at any output size a
 - Content and style errors are *relative*: squared error divided by the squared norm of the
   target. Layers with large activations then do not drown out the others, and a weight means
   the same thing at 256 px and 1024 px and on either backbone.
+- The style can be matched on each layer's feature mean and covariance (``style_statistic``)
+  rather than the uncentred Gram matrix: in a Gram matrix of ReLU features the mean's outer product
+  is most of the norm (64-95% on the benchmark paintings), so its relative error mostly asks
+  for the right average and little for the texture (benchmarks/RESULTS.md, "fifth step").
 All loss maths runs in float32 even when the network ran in bf16/fp16.
 """
 
@@ -32,6 +36,45 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
     return flat @ flat.transpose(1, 2) / (channels * area)
 
 
+def mean_and_covariance(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C + 1, C): the covariance of the features over positions (C rows),
+    then their mean (one row), in float32. With a mask (1, 1, H, W) in 0..1, both are averages
+    weighted by it (the region's statistics, as the guided Gram matrix)."""
+    batch, channels = features.shape[:2]
+    flat = features.float().reshape(batch, channels, -1)
+    if mask is None:
+        weight = flat.new_ones(1, 1, flat.shape[-1])
+    else:
+        weight = mask.float().reshape(1, 1, -1)
+    total = weight.sum(-1, keepdim=True).clamp_min(1e-6)
+    mean = (flat * weight).sum(-1, keepdim=True) / total
+    centred = (flat - mean) * weight.sqrt()
+    covariance = centred @ centred.transpose(1, 2) / total
+    return torch.cat([covariance, mean.transpose(1, 2)], dim=1)
+
+
+def style_statistics(
+    features: torch.Tensor, statistic: str = "gram", mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """What the style loss matches at one layer: the Gram matrix, or mean and covariance."""
+    if statistic == "gram":
+        return gram_matrix(features, mask)
+    return mean_and_covariance(features, mask)
+
+
+def statistics_error(
+    value: torch.Tensor, target: torch.Tensor, statistic: str = "gram"
+) -> torch.Tensor:
+    """Relative error of one layer's style statistics. Mean and covariance each get their own
+    relative error (averaged), so the texture counts however large the mean is."""
+    if statistic == "gram":
+        return relative_error(value, target)
+    channels = target.shape[-1]
+    covariance = relative_error(value[:, :channels], target[:, :channels])
+    mean = relative_error(value[:, channels:], target[:, channels:])
+    return (covariance + mean) / 2
+
+
 def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """||value - target||^2 / ||target||^2, in float32."""
     value, target = value.float(), target.float()
@@ -51,15 +94,21 @@ def style_loss(
     target_grams: dict[str, torch.Tensor],
     layer_weights: dict[str, float],
     masks: dict[str, torch.Tensor] | None = None,
+    statistic: str = "gram",
 ) -> torch.Tensor:
-    """Weighted mean over style layers of the relative Gram error (guided Grams with masks:
-    one (1, 1, h, w) mask per layer, at that layer's size)."""
+    """Weighted mean over style layers of the relative error of their style statistics
+    (``target_grams`` holds ``style_statistics(..., statistic)`` per layer; with masks, one
+    (1, 1, h, w) mask per layer, at that layer's size: guided statistics)."""
     total = sum(layer_weights.values())
     terms = [
         layer_weights[name]
         / total
-        * relative_error(gram_matrix(features[name], masks[name] if masks else None), gram)
-        for name, gram in target_grams.items()
+        * statistics_error(
+            style_statistics(features[name], statistic, masks[name] if masks else None),
+            target,
+            statistic,
+        )
+        for name, target in target_grams.items()
     ]
     return torch.stack(terms).sum()
 

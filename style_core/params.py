@@ -25,6 +25,7 @@ Init = Literal["content", "noise", "style"]
 ColorMode = Literal["none", "luminance", "linear"]
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
+StyleStatistic = Literal["mean-covariance", "gram"]
 
 BACKBONES: tuple[str, ...] = get_args(Backbone)
 POOLINGS: tuple[str, ...] = get_args(Pooling)
@@ -33,6 +34,7 @@ INITS: tuple[str, ...] = get_args(Init)
 COLOR_MODES: tuple[str, ...] = get_args(ColorMode)
 DEVICES: tuple[str, ...] = get_args(DeviceName)
 PRECISIONS: tuple[str, ...] = get_args(Precision)
+STYLE_STATISTICS: tuple[str, ...] = get_args(StyleStatistic)
 
 CONTENT_LAYERS_DEFAULT = ("relu4_2",)
 STYLE_LAYERS_DEFAULT = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -209,6 +211,12 @@ class StyleParams:
         help="use a style layer only where the style has over 2 positions per channel there "
         "(else its Gram matrix copies the painting's moons and faces, not its brushwork)",
     )  # no app widget: the app always keeps the rule (Explore turns it off in the library)
+    style_statistic: StyleStatistic = _knob(
+        "gram",
+        help="what the style loss matches at each layer: the features' mean and covariance, "
+        "or the Gram matrix of Gatys et al. (mostly the mean: less of the texture)",
+        choices=STYLE_STATISTICS,
+    )  # no app widget; Explore keeps the papers' Gram matrix
     style_blend: tuple[float, ...] = _knob(
         (), help="one weight per style image; empty = equal weights"
     )

@@ -92,9 +92,9 @@ def _style_layers_per_step(monkeypatch, content_image, **changes) -> tuple[list,
     seen = []
     real = engine.style_loss
 
-    def recording(features, grams, weights, masks=None):
+    def recording(features, grams, weights, masks=None, statistic="gram"):
         seen.append((tuple(grams), sum(weights.values())))
-        return real(features, grams, weights, masks)
+        return real(features, grams, weights, masks, statistic)
 
     monkeypatch.setattr(engine, "style_loss", recording)
     params = StyleParams(size=320, steps=4, preview_seconds=0.0, **changes)
@@ -129,7 +129,7 @@ def test_a_tiny_coarse_scale_keeps_the_shallowest_style_layer(monkeypatch, conte
     seen = []
     real = engine.style_loss
     monkeypatch.setattr(
-        engine, "style_loss", lambda f, g, w, m=None: seen.append(tuple(g)) or real(f, g, w, m)
+        engine, "style_loss", lambda f, g, w, m, s: seen.append(tuple(g)) or real(f, g, w, m, s)
     )
     params = StyleParams(size=320, steps=2, style_scale=0.1, style_layers=("relu5_1",))
     list(stylize(content_image, make_style(64, 64), params))
@@ -179,13 +179,13 @@ def test_same_seed_same_image_and_seed_changes_the_noise(content_image, style_im
 def test_second_run_with_the_same_style_uses_the_gram_cache(monkeypatch, content_image):
     clear_gram_cache()
     computed = []
-    real = engine.gram_matrix
+    real = engine.style_statistics
 
-    def counting(features):
+    def counting(features, statistic):
         computed.append(features.shape[1])
-        return real(features)
+        return real(features, statistic)
 
-    monkeypatch.setattr(engine, "gram_matrix", counting)
+    monkeypatch.setattr(engine, "style_statistics", counting)
     params = StyleParams(size=64, steps=2)
     run(content_image, make_style(), params)
     assert len(computed) == len(params.style_layers)
@@ -197,6 +197,9 @@ def test_second_run_with_the_same_style_uses_the_gram_cache(monkeypatch, content
     run(content_image, make_style(), params.replace(style_layers=("relu1_1",)))
     assert len(computed) == 2 * len(params.style_layers) + 1
     assert len(engine._GRAM_CACHE) == 3
+    other = "gram" if params.style_statistic != "gram" else "mean-covariance"
+    run(content_image, make_style(), params.replace(style_statistic=other))  # other targets
+    assert len(computed) == 3 * len(params.style_layers) + 1
     clear_gram_cache()
     assert len(engine._GRAM_CACHE) == 0
 

@@ -1,6 +1,14 @@
 import torch
 
-from style_core.losses import content_loss, gram_matrix, relative_error, style_loss, total_variation
+from style_core.losses import (
+    content_loss,
+    gram_matrix,
+    mean_and_covariance,
+    relative_error,
+    style_loss,
+    style_statistics,
+    total_variation,
+)
 
 
 def test_gram_matrix_by_hand():
@@ -38,6 +46,38 @@ def test_style_loss_weights_layers():
     grams = {name: gram_matrix(torch.ones(1, 2, 2, 2)) for name in ("a", "b")}
     # Layer a has relative error 1, layer b 0; weights 3:1 -> 3/4.
     assert style_loss(features, grams, {"a": 3.0, "b": 1.0}).item() == 0.75
+
+
+def test_mean_and_covariance_by_hand():
+    # 2 channels, 1x2 pixels: rows [1, 3] and [2, 6]: means 2 and 4, deviations +-1 and +-2.
+    features = torch.tensor([[[[1.0, 3.0]], [[2.0, 6.0]]]])
+    expected = torch.tensor([[[1.0, 2.0], [2.0, 4.0], [2.0, 4.0]]])
+    assert torch.allclose(mean_and_covariance(features), expected)
+    assert mean_and_covariance(features.to(torch.bfloat16)).dtype == torch.float32
+
+
+def test_a_mask_weights_the_mean_and_covariance():
+    features = torch.tensor([[[[1.0, 3.0, 50.0]], [[2.0, 6.0, -7.0]]]])
+    mask = torch.tensor([[[[1.0, 1.0, 0.0]]]])  # the third position is outside the region
+    inside = features[..., :2]
+    assert torch.allclose(mean_and_covariance(features, mask), mean_and_covariance(inside))
+
+
+def test_the_covariance_ignores_a_shift_the_gram_matrix_mostly_sees():
+    texture = torch.rand(1, 4, 8, 8)
+    shifted = texture + 3.0  # same texture, another mean
+    cov = lambda x: mean_and_covariance(x)[:, :4]  # noqa: E731
+    assert torch.allclose(cov(texture), cov(shifted), atol=1e-5)
+    assert relative_error(gram_matrix(texture), gram_matrix(shifted)) > 0.5
+
+
+def test_style_loss_on_mean_and_covariance_averages_their_relative_errors():
+    target = torch.tensor([[[[1.0, 3.0]], [[2.0, 6.0]]]])  # means 2, 4; covariance rows 1 2, 2 4
+    same_texture = target + torch.tensor([2.0, 4.0]).reshape(1, 2, 1, 1)  # means doubled
+    targets = {"a": style_statistics(target, "mean-covariance")}
+    loss = style_loss({"a": same_texture}, targets, {"a": 1.0}, statistic="mean-covariance")
+    assert torch.isclose(loss, torch.tensor(0.5))  # covariance error 0, mean error 1
+    assert style_loss({"a": target}, targets, {"a": 1.0}, statistic="mean-covariance") == 0
 
 
 def test_total_variation_by_hand():

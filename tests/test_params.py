@@ -98,7 +98,8 @@ def test_enormous_int_is_a_value_error():
 
 
 @pytest.mark.parametrize(
-    "name", ["color", "pooling", "optimizer", "init", "backbone", "device", "precision"]
+    "name",
+    ["color", "pooling", "optimizer", "init", "backbone", "device", "precision", "style_statistic"],
 )
 @pytest.mark.parametrize("value", ["nonsense", "", "MAX", None, 3])
 def test_unknown_choice_is_refused_naming_the_field(name, value):
@@ -270,6 +271,7 @@ NON_DEFAULT = StyleParams(
     init="noise",
     multiscale=False,
     rank_rule=False,
+    style_statistic="mean-covariance",
     min_scale_size=96,
     seed=42,
     backbone="vgg19-torchvision",
