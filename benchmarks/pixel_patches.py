@@ -30,31 +30,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sweep import benchmark_pairs  # noqa: E402
 
 from style_core.images import fit_size, resize, to_tensor  # noqa: E402
+from style_core.metrics import _projected_quantiles  # noqa: E402
 
 LONG_SIDE = 256  # every image compared at this long side
 PATCH = 5  # 5x5 RGB patches: colour and the finest strokes
-DIRECTIONS = 64
-QUANTILES = 256
 
 
 def _patches(path: Path) -> torch.Tensor:
-    """(N, 3 * PATCH * PATCH) patches of the image at LONG_SIDE, values 0..1, stride 2."""
+    """(1, 3 * PATCH * PATCH, N) patches of the image at LONG_SIDE, values 0..1, stride 2."""
     image = Image.open(path).convert("RGB")
     pixels = to_tensor(resize(image, fit_size(*image.size, LONG_SIDE)))
-    return F.unfold(pixels, PATCH, stride=2)[0].T
-
-
-def _quantiles(patches: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    levels = torch.linspace(0, 1, QUANTILES)
-    return torch.quantile(patches @ directions, levels, dim=0)
+    return F.unfold(pixels, PATCH, stride=2)
 
 
 def pixel_distance(output: Path, content: Path, style: Path) -> float:
-    generator = torch.Generator().manual_seed(0)
-    directions = torch.randn(3 * PATCH * PATCH, DIRECTIONS, generator=generator)
-    directions /= directions.norm(dim=0, keepdim=True)
-    target = _quantiles(_patches(style), directions)
-    distance = lambda path: float((_quantiles(_patches(path), directions) - target).abs().mean())  # noqa: E731
+    # W's own projections and quantiles (style_core.metrics), on patches instead of features.
+    target = _projected_quantiles(_patches(style))
+    distance = lambda path: float((_projected_quantiles(_patches(path)) - target).abs().mean())  # noqa: E731
     return distance(output) / distance(content)
 
 
