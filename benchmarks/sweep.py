@@ -41,9 +41,9 @@ from style_core.metrics import yardstick  # noqa: E402
 # The content weight is the level's own (style_app.speed.QUALITIES).
 JOBS = {
     "default": {},
-    "draft": {"size": 256, "steps": 15, "content_weight": 1.0},
-    "balanced": {"size": 384, "steps": 30, "content_weight": 1.0},
-    "best": {"size": 384, "steps": 89, "content_weight": 2.0},
+    "draft": {"size": 256, "steps": 15, "content_weight": 2.0},
+    "balanced": {"size": 384, "steps": 30, "content_weight": 4.0},
+    "best": {"size": 384, "steps": 89, "content_weight": 10.0},
 }
 FIGURES = ("S", "W", "E", "P")
 

@@ -6,10 +6,11 @@ Departures from the paper, so that one set of weights works at any output size a
 - Content and style errors are *relative*: squared error divided by the squared norm of the
   target. Layers with large activations then do not drown out the others, and a weight means
   the same thing at 256 px and 1024 px and on either backbone.
-- The style can be matched on each layer's feature mean and covariance (``style_statistic``)
-  rather than the uncentred Gram matrix: in a Gram matrix of ReLU features the mean's outer
-  product is most of the norm (64-95% on the benchmark paintings), so its relative error mostly
-  asks for the right average and little for the texture (benchmarks/RESULTS.md, "fifth step").
+- By default the style is matched on each layer's feature mean and covariance
+  (``style_statistic``), not the paper's uncentred Gram matrix (still an option): in a Gram
+  matrix of ReLU features the mean's outer product is most of the norm (64-95% on the benchmark
+  paintings), so its relative error mostly asks for the right average and little for the
+  texture (benchmarks/RESULTS.md, "fifth step" and "sixth step").
 All loss maths runs in float32 even when the network ran in bf16/fp16.
 """
 

@@ -4,8 +4,9 @@ Four figures, lower is better for all:
 
 - C, content error: ||F(out) - F(content)|| / ||F(content)|| at relu4_2, 256 px.
 - S, style error: mean over relu1_1..relu5_1 of ||G(out) - G(style)|| / ||G(style)||, with G
-  the Gram matrix normalised by C*H*W, 256 px. S is close to what the engine optimises, so it
-  proves little on its own.
+  the Gram matrix normalised by C*H*W, 256 px. S is close to what the engine optimises with
+  ``style_statistic="gram"`` (the default matches mean and covariance instead, which S still
+  rewards), so it proves little on its own.
 - W, style distance: sliced Wasserstein-1 between the output's and the style's VGG feature
   distributions at relu1_1..relu4_1, divided by the same distance for the content image
   itself (content = 1, a perfect match = 0). It compares whole distributions, not their

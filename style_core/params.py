@@ -75,18 +75,18 @@ class StyleParams:
 
     style_weight: float = _knob(
         50.0,
-        help="style strength: weight of the style loss (relative Gram error)",
+        help="style strength: weight of the style loss (relative error of the style statistics)",
         label="Style strength",
         limits=(0.0, 1e6),
         ui=(0.5, 100, 0.5),
         widget="slider",
     )
     content_weight: float = _knob(
-        2.0,  # at the default job; shorter jobs want 1 (benchmarks/RESULTS.md)
+        10.0,  # at the default job; shorter jobs want less (benchmarks/RESULTS.md, sixth step)
         help="weight of the content loss (relative feature error at the content layers)",
         label="Content weight",
         limits=(0.0, 1e4),
-        ui=(0, 10, 0.1),
+        ui=(0, 30, 0.5),
         widget="slider",
     )
     steps: int = _knob(
@@ -212,7 +212,7 @@ class StyleParams:
         "(else its Gram matrix copies the painting's moons and faces, not its brushwork)",
     )  # no app widget: the app always keeps the rule (Explore turns it off in the library)
     style_statistic: StyleStatistic = _knob(
-        "gram",
+        "mean-covariance",
         help="what the style loss matches at each layer: the features' mean and covariance, "
         "or the Gram matrix of Gatys et al. (mostly the mean: less of the texture)",
         choices=STYLE_STATISTICS,
