@@ -43,7 +43,7 @@ JOBS = {
     "default": {},
     "draft": {"size": 256, "steps": 15, "content_weight": 2.0},
     "balanced": {"size": 384, "steps": 30, "content_weight": 4.0},
-    "best": {"size": 384, "steps": 89, "content_weight": 10.0},
+    "best": {"size": 384, "steps": 89, "content_weight": 8.0},
 }
 FIGURES = ("S", "W", "E", "P")
 
@@ -79,6 +79,15 @@ def _content_plus_noise() -> None:
     engine._initial_image = noisy_start
 
 
+def _mean_share(share: float) -> None:
+    """Trial (issue 14): in the mean-and-covariance loss, the mean's error weighs ``share`` and
+    the covariance's the rest (the engine's is ``losses.MEAN_SHARE``): more or less of the
+    painting's average (its overall colour and brightness) against its texture."""
+    from style_core import losses
+
+    losses.MEAN_SHARE = share
+
+
 # Engine changes under trial that no StyleParams field reaches, applied inside the worker
 # only (name -> patch function). Knobs are tried with --set (rank_rule=false: every layer
 # at every scale, as Gatys et al.).
@@ -86,6 +95,9 @@ VARIANTS = {
     "one-position-per-channel": _one_position_per_channel,
     "torch-first-step": _torch_first_step,
     "content-plus-noise": _content_plus_noise,
+    "mean-quarter": lambda: _mean_share(0.25),
+    "mean-half": lambda: _mean_share(0.5),
+    "mean-nine-tenths": lambda: _mean_share(0.9),
 }
 
 

@@ -109,15 +109,15 @@ class Quality(NamedTuple):
     size_share: float  # largest size, as a share of the preset's
     min_size: int  # never smaller: fewer steps instead
     # The longer the run, the more of the photo the style wears away, so the more the content
-    # must weigh: Draft 2, Balanced 4, the default job and Best 10 (benchmarks/RESULTS.md,
-    # "Engine v3, sixth step").
+    # must weigh: Draft 2, Balanced 4, the default job and Best 8 (benchmarks/RESULTS.md,
+    # "Engine v3, sixth step" and "seventh step").
     content_weight: float
 
 
 QUALITIES = {
     "Draft": Quality(0.5, 10.0, 0.75, 256, 2.0),
     "Balanced": Quality(1.0, 30.0, 1.0, 384, 4.0),
-    "Best": Quality(1.5, 90.0, 2.0, 384, 10.0),
+    "Best": Quality(1.5, 90.0, 2.0, 384, 8.0),
 }
 
 

@@ -82,7 +82,7 @@ class StyleParams:
         widget="slider",
     )
     content_weight: float = _knob(
-        10.0,  # at the default job; shorter jobs want less (benchmarks/RESULTS.md, sixth step)
+        8.0,  # at the default job; shorter jobs want less (benchmarks/RESULTS.md, seventh step)
         help="weight of the content loss (relative feature error at the content layers)",
         label="Content weight",
         limits=(0.0, 1e4),

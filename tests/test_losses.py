@@ -1,6 +1,7 @@
 import torch
 
 from style_core.losses import (
+    MEAN_SHARE,
     content_loss,
     gram_matrix,
     mean_and_covariance,
@@ -71,12 +72,17 @@ def test_the_covariance_ignores_a_shift_the_gram_matrix_mostly_sees():
     assert relative_error(gram_matrix(texture), gram_matrix(shifted)) > 0.5
 
 
-def test_style_loss_on_mean_and_covariance_averages_their_relative_errors():
+def test_style_loss_on_mean_and_covariance_weighs_their_relative_errors_by_the_mean_share():
     target = torch.tensor([[[[1.0, 3.0]], [[2.0, 6.0]]]])  # means 2, 4; covariance rows 1 2, 2 4
     same_texture = target + torch.tensor([2.0, 4.0]).reshape(1, 2, 1, 1)  # means doubled
     targets = {"a": style_statistics(target, "mean-covariance")}
     loss = style_loss({"a": same_texture}, targets, {"a": 1.0}, statistic="mean-covariance")
-    assert torch.isclose(loss, torch.tensor(0.5))  # covariance error 0, mean error 1
+    # Covariance error 0, mean error 1: the loss is the mean's share.
+    assert torch.isclose(loss, torch.tensor(MEAN_SHARE))
+    means = target.mean(dim=-1, keepdim=True)
+    twice_the_texture = means + 2 * (target - means)  # covariance x4: relative error 9
+    loss = style_loss({"a": twice_the_texture}, targets, {"a": 1.0}, statistic="mean-covariance")
+    assert torch.isclose(loss, torch.tensor(9 * (1 - MEAN_SHARE)))
     assert style_loss({"a": target}, targets, {"a": 1.0}, statistic="mean-covariance") == 0
 
 
