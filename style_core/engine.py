@@ -3,8 +3,9 @@
 Gatys et al. (2016) optimise the pixels of an image so that its VGG19 features match the
 content image at deep layers and its Gram matrices match the style image(s). We match each
 style layer's feature mean and covariance by default (the Gram matrix is an option: see
-losses.py) and add coarse-to-fine optimisation (each scale starts from the upsampled previous result), which
-reaches a given quality at 512 px many times faster than optimising at full size only.
+losses.py) and add coarse-to-fine optimisation (each scale starts from the upsampled previous
+result), which reaches a given quality at 512 px many times faster than optimising at full
+size only.
 An optional mask says where the style goes (guided statistics, Gatys et al. 2017).
 
 Usage::
