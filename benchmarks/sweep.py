@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import statistics
 import sys
@@ -46,6 +47,20 @@ JOBS = {
     "best": {"size": 384, "steps": 89, "content_weight": 8.0},
 }
 FIGURES = ("S", "W", "E", "P")
+
+
+def _judged(values) -> list[float]:
+    """The figures that are numbers: P is NaN where it cannot judge (style_core.metrics)."""
+    return [v for v in values if not math.isnan(v)]
+
+
+def _median(values) -> float:
+    judged = _judged(values)
+    return statistics.median(judged) if judged else math.nan
+
+
+def _worst(values) -> float:
+    return max(_judged(values), default=math.nan)
 
 
 def _one_position_per_channel() -> None:
@@ -154,9 +169,13 @@ def summary(results: list[dict]) -> str:
     """Median and worst pair of every figure, and the units' median and maximum."""
     lines = ["| figure | median | worst | worst pair |", "|---|---|---|---|"]
     for key in (*FIGURES, "units"):
-        worst = max(results, key=lambda r: r[key])
+        judged = [r for r in results if not math.isnan(r[key])]
+        if not judged:  # P at sizes where it cannot judge
+            lines.append(f"| {key} | nan | nan | none judged |")
+            continue
+        worst = max(judged, key=lambda r: r[key])
         lines.append(
-            f"| {key} | {statistics.median(r[key] for r in results):.3f} | {worst[key]:.3f} | "
+            f"| {key} | {_median(r[key] for r in judged):.3f} | {worst[key]:.3f} | "
             f"{worst['content']} x {worst['style']} |"
         )
     return "\n".join(lines)
@@ -181,8 +200,8 @@ def compare(before: list[dict], after: list[dict]) -> str:
         old, new = [a[key] for a, _ in common], [b[key] for _, b in common]
         better = sum(b < a for a, b in zip(old, new))
         lines.append(
-            f"| {key} | {statistics.median(old):.3f} | {statistics.median(new):.3f} | "
-            f"{better} of {len(common)} | {max(old):.3f} | {max(new):.3f} |"
+            f"| {key} | {_median(old):.3f} | {_median(new):.3f} | "
+            f"{better} of {len(common)} | {_worst(old):.3f} | {_worst(new):.3f} |"
         )
     return "\n".join(lines)
 

@@ -20,6 +20,11 @@ Four figures, lower is better for all:
   are to their own best repeat. Measured at the output's size, the style at the same long
   side (as the engine sees it). The engine never optimises it: a Gram matrix keeps no
   positions, so it cannot tell a copied object from a repeated stroke.
+  P is NaN where it cannot judge: an output too small to hold one 3x3 patch at relu5_1
+  (under about 48 px), or a style that, at that size, has fewer than P_MIN_REPEATS patches
+  with any position more than P_EXCLUDE cells away to repeat at (a style grid only a few
+  cells across: under 160 px for The Starry Night, 144 px for The Scream).
+  Callers that summarise P must skip NaN (benchmarks/sweep.py does).
 
 Everything runs on the bundled Caffe VGG19 (max pooling, fp32) on the CPU.
 """
@@ -144,6 +149,7 @@ def structure_lost(output: ImageInput, content: ImageInput) -> float:
 P_LAYER = "relu5_1"  # object-sized: a 3x3 patch here sees most of a moon or a face
 P_EXCLUDE = 3  # style positions this close (Chebyshev, in cells) overlap the patch itself
 P_QUANTILE = 0.9  # "as close as the painting's own repeats get", for all but its top 10%
+P_MIN_REPEATS = 30  # fewer style patches with a real own repeat than this: P is NaN
 
 
 def _unit_patches(features: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -158,7 +164,8 @@ def _unit_patches(features: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]
 
 def _own_repeats(style: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
     """(N,) each style patch's best cosine match in the style more than P_EXCLUDE cells away:
-    how closely the painting repeats it. Brushwork repeats closely; a moon or a face does not."""
+    how closely the painting repeats it. Brushwork repeats closely; a moon or a face does not.
+    NaN for a patch with no position that far away (a style grid only a few cells across)."""
     height, width = grid
     rows, cols = torch.arange(height).repeat_interleave(width), torch.arange(width).repeat(height)
     best = torch.empty(style.shape[0])
@@ -168,19 +175,31 @@ def _own_repeats(style: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
             (cols[block, None] - cols[None]).abs() <= P_EXCLUDE
         )
         best[block] = (style[block] @ style.T).masked_fill(near, -1.0).max(dim=1).values
+        best[block][near.all(dim=1)] = float("nan")
     return best
 
 
 def pasting(output: ImageInput, style: ImageInput) -> float:
     """P: share of the output's relu5_1 3x3 patches that are closer to some style patch than
-    the painting's own repeats are for 90% of its patches: near-copies of its rare parts."""
+    the painting's own repeats are for 90% of its patches: near-copies of its rare parts.
+
+    NaN when it cannot judge: the output holds no 3x3 patch at relu5_1 (under about 48 px),
+    or fewer than P_MIN_REPEATS style patches have a position more than P_EXCLUDE cells away
+    (small sizes: then every patch's "own repeat" would be the patch itself, and noise or
+    flat grey would count as wholly pasted). The 90% quantile is taken over the patches
+    that have such a position only; from 160 px on (8 cells along the long side) every
+    style patch has one, and a P that is not NaN is the figure it was before this guard."""
     out_picture = load_image(output)
     size = max(out_picture.size)  # the style at the output's size, as the engine sees it
     out, _ = _unit_patches(_features(out_picture, size, (P_LAYER,))[P_LAYER])
     ref, grid = _unit_patches(_features(style, size, (P_LAYER,))[P_LAYER])
-    if out.shape[0] == 0 or ref.shape[0] < 2:
-        return 0.0  # too small to hold a 3x3 patch at relu5_1 (under ~48 px)
-    threshold = torch.quantile(_own_repeats(ref, grid), P_QUANTILE)
+    if out.shape[0] == 0:
+        return float("nan")  # too small to hold a 3x3 patch at relu5_1 (under ~48 px)
+    repeats = _own_repeats(ref, grid)
+    repeats = repeats[~repeats.isnan()]
+    if repeats.shape[0] < P_MIN_REPEATS:
+        return float("nan")  # too few style patches with a real repeat to set a threshold
+    threshold = torch.quantile(repeats, P_QUANTILE)
     closest = (out @ ref.T).max(dim=1).values
     return float((closest > threshold).float().mean())
 

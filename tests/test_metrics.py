@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
@@ -114,5 +117,36 @@ def test_pasting_counts_copies_of_a_one_off_object_not_the_repeated_texture():
     assert pasting(style, style) == 1.0  # every patch is its own nearest copy
 
 
-def test_pasting_is_zero_below_the_size_a_patch_needs():
-    assert pasting(_noise(40, 30, 5), make_style(96, 96)) == 0.0
+def test_pasting_is_nan_where_it_cannot_judge():
+    # Under ~48 px the output holds no 3x3 patch at relu5_1.
+    assert math.isnan(pasting(_noise(40, 30, 5), make_style(96, 96)))
+    # At 96 px the style's grid is 4x4 cells: every patch lies within P_EXCLUDE of every
+    # other, so none has an own repeat to set the threshold by (this used to give P = 1.0).
+    assert math.isnan(pasting(_noise(96, 72, 5), make_style(96, 96)))
+
+
+STARRY_NIGHT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "starry_night.jpg"
+
+
+@pytest.fixture(scope="module")
+def starry_night() -> Image.Image:
+    if not STARRY_NIGHT.exists():
+        pytest.skip(f"{STARRY_NIGHT} is not on this machine")
+    return Image.open(STARRY_NIGHT).convert("RGB")
+
+
+@pytest.mark.parametrize("side", [64, 96, 112])
+def test_pasting_does_not_judge_noise_or_grey_at_small_sizes(starry_night, side):
+    # The Starry Night at <= 112 px is at most 7x4 cells at relu5_1: too few patches with a
+    # position more than P_EXCLUDE cells away. P used to be 1.0 here at 96 px, about 0.5 for noise
+    # at 112: every output patch counted as pasted against a threshold of -1.
+    noise, grey = _noise(side, side * 3 // 4, 6), Image.new("RGB", (side, side * 3 // 4), "grey")
+    assert math.isnan(pasting(noise, starry_night))
+    assert math.isnan(pasting(grey, starry_night))
+
+
+def test_pasting_judges_noise_and_grey_as_no_copy_at_160_px(starry_night):
+    # 160 px: the style's grid is 4x8 cells, all 32 patches with a real own repeat.
+    noise, grey = _noise(160, 120, 6), Image.new("RGB", (160, 120), "grey")
+    assert pasting(noise, starry_night) < 0.1
+    assert pasting(grey, starry_night) < 0.1
