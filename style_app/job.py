@@ -127,7 +127,9 @@ def check_size(job: Job) -> None:
                 print_exception=False,
             )
     elif DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
-        message = check_fits(job.params, job.content.size)
+        message = check_fits(
+            job.params, job.content.size, styles=len(job.styles), masked=job.mask is not None
+        )
         if message:
             raise gr.Error(message, print_exception=False)
 
