@@ -67,7 +67,7 @@ def _one_position_per_channel() -> None:
     """Trial: the rank rule at one style position per channel instead of two."""
     from style_core import engine
 
-    engine.GRAM_POSITIONS_PER_CHANNEL = 1
+    engine.STYLE_POSITIONS_PER_CHANNEL = 1
 
 
 def _torch_first_step() -> None:

@@ -29,7 +29,7 @@ from style_app.speed import (
     time_iterations,
 )
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
-from style_core.engine import clear_gram_cache
+from style_core.engine import clear_style_cache
 from style_core.images import load_image, load_mask
 
 # What the region outside a mask gets: the API value -> the label the page shows.
@@ -182,7 +182,7 @@ def _run_job(job: Job):
     except RuntimeError as error:  # torch.OutOfMemoryError on CUDA; plain RuntimeError on CPU/MPS
         if not _is_out_of_memory(error):
             raise
-        clear_gram_cache()
+        clear_style_cache()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         raise gr.Error(

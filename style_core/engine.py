@@ -42,8 +42,15 @@ from style_core.images import (
     to_pil,
     to_tensor,
 )
+from style_core.layers import channels
 from style_core.lbfgs import LBFGS
-from style_core.losses import content_loss, style_loss, style_statistics, total_variation
+from style_core.losses import (
+    blend_statistics,
+    content_loss,
+    style_loss,
+    style_statistics,
+    total_variation,
+)
 from style_core.params import MAX_STYLES, StyleParams
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
@@ -83,10 +90,10 @@ class Snapshot:
 
 @dataclass
 class _Region:
-    """Where one style goes: its Gram matrix per layer and, with a mask, the region's weight
-    map at each layer's size, (1, 1, h, w) in 0..1 (None: the whole image)."""
+    """Where one style goes: its style statistics per layer and, with a mask, the region's
+    weight map at each layer's size, (1, 1, h, w) in 0..1 (None: the whole image)."""
 
-    grams: dict[str, torch.Tensor]
+    targets: dict[str, torch.Tensor]
     masks: dict[str, torch.Tensor] | None = None
 
 
@@ -99,6 +106,7 @@ class _Scale:
     content_rgb: torch.Tensor  # (1, 3, H, W) the content image at this size
     content: torch.Tensor  # what the content loss sees: content_rgb (grey in luminance mode)
     content_targets: dict[str, torch.Tensor]
+    content_statistics: dict[str, torch.Tensor]  # per style layer: the style error's floor
     style_layers: tuple[str, ...]  # the style layers used at this scale
     regions: list[_Region]  # one per style with a mask; one blended target without
     keep: torch.Tensor | None  # (1, 1, H, W) where the content stays (a mask, one style)
@@ -265,28 +273,73 @@ def _build_scale(
     content_rgb = to_tensor(resize(inputs.content, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
     with torch.no_grad(), autocast(device, dtype):
-        content_targets = {k: v.float() for k, v in net(content, params.content_layers).items()}
+        features = net(content, tuple(dict.fromkeys(params.content_layers + params.style_layers)))
+    content_targets = {name: features[name].float() for name in params.content_layers}
+    content_statistics = {
+        name: style_statistics(features[name], params.style_statistic)
+        for name in params.style_layers
+    }
     style_long_side = _style_side(max(size), params)
     styles = [
         _prepare_style(image, content, style_long_side, params, device) for image in inputs.styles
     ]
-    per_style = [_style_grams(net, dtype, style, params) for style in styles]
-    layers = (
-        tuple(
-            name
-            for name in params.style_layers
-            if not params.rank_rule
-            or all(_describes_texture(name, g[name], s) for g, s in zip(per_style, styles))
-        )
-        or params.style_layers[:1]
-    )  # a tiny scale still gets the shallowest layer
-    regions, keep = _regions(per_style, layers, inputs, size, device)
+    per_style = [_style_statistics(net, dtype, style, params) for style in styles]
+    layers = _matched_layers(
+        params, [_own_size(image, s) for image, s in zip(inputs.styles, styles)]
+    )
+    regions, keep = _regions(per_style, layers, inputs, size, device, params.style_statistic)
     style_for_init = F.interpolate(
         styles[0], size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False
     )
     return _Scale(
-        size, steps, content_rgb, content, content_targets, layers, regions, keep, style_for_init
+        size,
+        steps,
+        content_rgb,
+        content,
+        content_targets,
+        content_statistics,
+        layers,
+        regions,
+        keep,
+        style_for_init,
     )
+
+
+def _matched_layers(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+    """The style layers a scale matches: those that describe every style's texture (the rank
+    rule, _describes_texture), or all with ``rank_rule=False``. A tiny scale still gets the
+    shallowest layer."""
+    if not params.rank_rule:
+        return params.style_layers
+    kept = tuple(
+        name
+        for name in params.style_layers
+        if all(_describes_texture(name, size) for size in style_sizes)
+    )
+    return kept or params.style_layers[:1]
+
+
+def matched_style_layers(
+    params: StyleParams, content_size: tuple[int, int], style_sizes: Sequence[tuple[int, int]]
+) -> tuple[str, ...]:
+    """The style layers the job's last (full-size) scale matches, for a content image and style
+    images of these (width, height): what the page says a job used. Earlier, smaller scales
+    may use fewer."""
+    params = params.validate()
+    output = fit_size(*content_size, params.size)
+    side = _style_side(max(output), params)
+    return _matched_layers(params, [_own_pixels(size, side) for size in style_sizes])
+
+
+def _own_size(image: Image.Image, style: torch.Tensor) -> tuple[int, int]:
+    """(width, height) of the style as the rank rule counts it: at this scale's size, but no
+    more than the picture really has (upscaling a small style adds no positions)."""
+    return _own_pixels(image.size, max(style.shape[-2:]))
+
+
+def _own_pixels(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(width, height) of a style picture of this size fitted to long_side, never upscaled."""
+    return fit_size(*size, min(long_side, max(size)))
 
 
 def _regions(
@@ -295,16 +348,18 @@ def _regions(
     inputs: _Inputs,
     size: tuple[int, int],
     device: torch.device,
+    statistic: str,
 ) -> tuple[list[_Region], torch.Tensor | None]:
     """Where each style goes at this scale, and where the content is kept.
 
-    No mask: one region, the whole image, with the styles' Gram matrices blended. A mask: the
-    first style where it is white, then the second style (or, with one, the content) where
-    it is black.
+    No mask: one region, the whole image, matching the mixture of the styles (blend_statistics).
+    A mask: the first style where it is white, then the second style (or, with one, the
+    content) where it is black.
     """
     if inputs.mask is None:
         blended = {
-            name: sum(w * g[name] for g, w in zip(per_style, inputs.blend)) for name in layers
+            name: blend_statistics([s[name] for s in per_style], inputs.blend, statistic)
+            for name in layers
         }
         return [_Region(blended)], None
     painted = _mask_tensor(inputs.mask, size, device)
@@ -326,7 +381,7 @@ def _mask_tensor(mask: Image.Image, size: tuple[int, int], device: torch.device)
 
 def _layer_masks(share: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
     """A region's weight at each style layer's resolution (the average over each position's
-    pixels), for the guided Gram matrices."""
+    pixels), for the guided statistics."""
     height, width = share.shape[-2:]
     return {
         name: F.adaptive_avg_pool2d(
@@ -347,25 +402,27 @@ def _keep_content(image: torch.Tensor, scale: _Scale) -> torch.Tensor:
 
 
 # A style layer needs more than this many style positions per channel (_describes_texture).
-GRAM_POSITIONS_PER_CHANNEL = 2
+STYLE_POSITIONS_PER_CHANNEL = 2
 
 
-def _describes_texture(layer: str, gram: torch.Tensor, style: torch.Tensor) -> bool:
-    """Whether this Gram matrix describes the style's texture rather than its layout.
+def _describes_texture(layer: str, style_size: tuple[int, int]) -> bool:
+    """Whether a style picture of this (width, height) has enough positions at this layer for
+    its statistics to describe its texture rather than its layout.
 
-    A Gram matrix averaged over fewer positions than it has channels is rank-deficient, and
-    near that it still pins down the painting's few large shapes (the moon, one swirl, a
-    face) rather than its brushwork: matching it pastes those shapes into the picture. So
-    every scale uses a layer only where the style image has more than
-    GRAM_POSITIONS_PER_CHANNEL positions per channel. At 512 px that drops relu5_1 for every
-    style (a 512x512 one has exactly 2 per channel, and pasted a face in benchmarks/RESULTS.md,
-    "Engine v3"); relu4_1 stays from 384 px up. Gatys et al. use every layer at every size;
-    ``rank_rule=False`` does the same.
+    A Gram matrix or covariance averaged over fewer positions than it has channels is
+    rank-deficient, and near that it still pins down the painting's few large shapes (the
+    moon, one swirl, a face) rather than its brushwork: matching it pastes those shapes into
+    the picture. So every scale uses a layer only where the style has more than
+    STYLE_POSITIONS_PER_CHANNEL positions per channel, counted in the picture's own pixels (a
+    small style upscaled to the output's scale has no more). At 512 px that drops relu5_1 for
+    every style (a 512x512 one has exactly 2 per channel, and pasted a face in
+    benchmarks/RESULTS.md, "Engine v3"); relu4_1 stays from 384 px up. Gatys et al. use every
+    layer at every size; ``rank_rule=False`` does the same.
     """
-    height, width = style.shape[-2:]
+    width, height = style_size
     poolings = poolings_before(layer)
     positions = (height >> poolings) * (width >> poolings)
-    return positions > GRAM_POSITIONS_PER_CHANNEL * gram.shape[-1]
+    return positions > STYLE_POSITIONS_PER_CHANNEL * channels(layer)
 
 
 def _style_side(output_long_side: int, params: StyleParams) -> int:
@@ -388,14 +445,14 @@ def _prepare_style(
     return style
 
 
-# Gram matrices of style images, keyed by the exact pixels and everything that shapes them,
+# Style statistics of style images, keyed by the exact pixels and everything that shapes them,
 # so a second run with the same style (and size) skips that work. Small LRU, shared safely.
-_GRAM_CACHE: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
-_GRAM_CACHE_LOCK = threading.Lock()
-_GRAM_CACHE_SIZE = 32
+_STYLE_CACHE: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
+_STYLE_CACHE_LOCK = threading.Lock()
+_STYLE_CACHE_SIZE = 32
 
 
-def _style_grams(
+def _style_statistics(
     net: VGG19Features, dtype: torch.dtype, style: torch.Tensor, params: StyleParams
 ) -> dict[str, torch.Tensor]:
     digest = hashlib.sha1(style.cpu().numpy().tobytes()).hexdigest()
@@ -409,26 +466,26 @@ def _style_grams(
         str(style.device),
         str(dtype),
     )
-    with _GRAM_CACHE_LOCK:
-        if key in _GRAM_CACHE:
-            _GRAM_CACHE.move_to_end(key)
-            return _GRAM_CACHE[key]
+    with _STYLE_CACHE_LOCK:
+        if key in _STYLE_CACHE:
+            _STYLE_CACHE.move_to_end(key)
+            return _STYLE_CACHE[key]
     with torch.no_grad(), autocast(style.device, dtype):
         features = net(style, params.style_layers)
-    grams = {
+    statistics = {
         name: style_statistics(features[name], params.style_statistic)
         for name in params.style_layers
     }
-    with _GRAM_CACHE_LOCK:
-        _GRAM_CACHE[key] = grams
-        while len(_GRAM_CACHE) > _GRAM_CACHE_SIZE:
-            _GRAM_CACHE.popitem(last=False)
-    return grams
+    with _STYLE_CACHE_LOCK:
+        _STYLE_CACHE[key] = statistics
+        while len(_STYLE_CACHE) > _STYLE_CACHE_SIZE:
+            _STYLE_CACHE.popitem(last=False)
+    return statistics
 
 
-def clear_gram_cache() -> None:
-    with _GRAM_CACHE_LOCK:
-        _GRAM_CACHE.clear()
+def clear_style_cache() -> None:
+    with _STYLE_CACHE_LOCK:
+        _STYLE_CACHE.clear()
 
 
 def _initial_image(
@@ -474,7 +531,14 @@ def _optimise(
             features = net(image, layers)
         # With a mask, each region's style counts equally, however small the region.
         regional = [
-            style_loss(features, r.grams, layer_weights, r.masks, params.style_statistic)
+            style_loss(
+                features,
+                r.targets,
+                layer_weights,
+                r.masks,
+                params.style_statistic,
+                scale.content_statistics,
+            )
             for r in scale.regions
         ]
         terms = {

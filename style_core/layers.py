@@ -21,3 +21,14 @@ def _layer_names() -> tuple[str, ...]:
 
 LAYER_NAMES: tuple[str, ...] = _layer_names()
 CONV_NAMES: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
+
+# Output channels of each block's convolutions (Simonyan & Zisserman 2015, Table 1).
+_BLOCK_CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+
+
+def channels(name: str) -> int:
+    """Channels of a layer's output, e.g. 512 for ``relu4_1`` (``pool3``: 256)."""
+    if name not in LAYER_NAMES:
+        raise ValueError(f"unknown VGG19 layer {name!r}")
+    block = int(name.removeprefix("conv").removeprefix("relu").removeprefix("pool")[0])
+    return _BLOCK_CHANNELS[block]

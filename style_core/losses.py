@@ -6,6 +6,10 @@ Departures from the paper, so that one set of weights works at any output size a
 - Content and style errors are *relative*: squared error divided by the squared norm of the
   target. Layers with large activations then do not drown out the others, and a weight means
   the same thing at 256 px and 1024 px and on either backbone.
+- A style statistic's error is divided by the larger of its own squared norm and a quarter of
+  the content image's (``style_scale``): a flat or low-contrast style has a covariance near
+  zero, and dividing by that alone made it pull ~30x harder than a textured one at the same
+  style weight (benchmarks/RESULTS.md, "Every knob means what it says").
 - By default the style is matched on each layer's feature mean and covariance
   (``style_statistic``), not the paper's uncentred Gram matrix (still an option): in a Gram
   matrix of ReLU features the mean's outer product is most of the norm (64-95% on the benchmark
@@ -16,6 +20,8 @@ All loss maths runs in float32 even when the network ran in bf16/fp16.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 # In the mean-and-covariance style loss, the share of the mean's relative error (the
@@ -23,6 +29,12 @@ import torch
 # with less structure lost (E), and the texture outside VGG (Wpx) was as close or closer
 # (benchmarks/RESULTS.md, "seventh step"); a quarter was worse on both.
 MEAN_SHARE = 0.75
+
+# The floor of a style error's divisor, as a share of the content statistics' squared norm
+# (style_scale). A quarter leaves every benchmark painting's own norm in charge (all 30 pairs:
+# W and E within noise) while a flat red style pulls 1.7x as hard as The Starry Night, not 31x;
+# a floor of 1 made flat styles even (1.5x) but cost W (0.228 -> 0.240).
+CONTENT_FLOOR = 0.25
 
 
 def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -70,23 +82,69 @@ def style_statistics(
 
 
 def statistics_error(
-    value: torch.Tensor, target: torch.Tensor, statistic: str = "gram"
+    value: torch.Tensor,
+    target: torch.Tensor,
+    statistic: str = "gram",
+    reference: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Relative error of one layer's style statistics. Mean and covariance each get their own
-    relative error (weighted by ``MEAN_SHARE``), so the texture counts however large the mean
-    is."""
+    """Error of one layer's style statistics against the style's, relative to ``style_scale``
+    (``reference``: the content image's statistics at that layer, for the floor). Mean and
+    covariance each get their own relative error (weighted by ``MEAN_SHARE``), so the texture
+    counts however large the mean is."""
     if statistic == "gram":
-        return relative_error(value, target)
+        return _scaled_error(value, target, reference)
     channels = target.shape[-1]
-    covariance = relative_error(value[:, :channels], target[:, :channels])
-    mean = relative_error(value[:, channels:], target[:, channels:])
+    covariance_rows = (slice(None), slice(None, channels))  # then one row: the mean
+    mean_row = (slice(None), slice(channels, None))
+    covariance, mean = (
+        _scaled_error(value[rows], target[rows], None if reference is None else reference[rows])
+        for rows in (covariance_rows, mean_row)
+    )
     return MEAN_SHARE * mean + (1 - MEAN_SHARE) * covariance
+
+
+def style_scale(target: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+    """What a style error is divided by: ||target||^2, but at least CONTENT_FLOOR times the
+    content's ||reference||^2, so a style with almost no covariance (flat red, a poster) does not
+    make the same style weight pull many times harder."""
+    scale = target.float().pow(2).sum()
+    if reference is not None:
+        scale = torch.maximum(scale, CONTENT_FLOOR * reference.float().pow(2).sum())
+    return scale.clamp_min(1e-12)
+
+
+def _scaled_error(
+    value: torch.Tensor, target: torch.Tensor, reference: torch.Tensor | None
+) -> torch.Tensor:
+    return (value.float() - target.float()).pow(2).sum() / style_scale(target, reference)
+
+
+def blend_statistics(
+    statistics: Sequence[torch.Tensor], weights: Sequence[float], statistic: str = "gram"
+) -> torch.Tensor:
+    """The statistics of a mixture of styles (weights sum to 1), exact for either statistic.
+
+    A Gram matrix is an average second moment, so mixing is a weighted sum. Mean and covariance
+    are not: the mixture's covariance also holds the spread between the styles' means,
+    sum w (cov + mu mu^T) - mu_bar mu_bar^T. Averaging covariances left that out, and a 50/50
+    blend of a dark and a light texture came out as one mid-grey mud.
+    """
+    if len(statistics) == 1:
+        return statistics[0]  # exactly, not to rounding: one style is the same job with a mask
+    if statistic == "gram":
+        return sum(w * s for s, w in zip(statistics, weights))
+    channels = statistics[0].shape[-1]
+    means = [s[:, channels:] for s in statistics]  # (B, 1, C) each
+    second = sum(
+        w * (s[:, :channels] + m.transpose(1, 2) @ m) for s, m, w in zip(statistics, means, weights)
+    )
+    mean = sum(w * m for m, w in zip(means, weights))
+    return torch.cat([second - mean.transpose(1, 2) @ mean, mean], dim=1)
 
 
 def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """||value - target||^2 / ||target||^2, in float32."""
-    value, target = value.float(), target.float()
-    return (value - target).pow(2).sum() / target.pow(2).sum().clamp_min(1e-12)
+    return _scaled_error(value, target, None)
 
 
 def content_loss(
@@ -99,14 +157,16 @@ def content_loss(
 
 def style_loss(
     features: dict[str, torch.Tensor],
-    target_grams: dict[str, torch.Tensor],
+    targets: dict[str, torch.Tensor],
     layer_weights: dict[str, float],
     masks: dict[str, torch.Tensor] | None = None,
     statistic: str = "gram",
+    references: dict[str, torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Weighted mean over style layers of the relative error of their style statistics
-    (``target_grams`` holds ``style_statistics(..., statistic)`` per layer; with masks, one
-    (1, 1, h, w) mask per layer, at that layer's size: guided statistics)."""
+    """Weighted mean over style layers of the error of their style statistics (``targets``
+    holds ``style_statistics(..., statistic)`` per layer; ``references`` the content image's,
+    for ``style_scale``'s floor; with masks, one (1, 1, h, w) mask per layer, at that layer's
+    size: guided statistics)."""
     total = sum(layer_weights.values())
     terms = [
         layer_weights[name]
@@ -115,8 +175,9 @@ def style_loss(
             style_statistics(features[name], statistic, masks[name] if masks else None),
             target,
             statistic,
+            references[name] if references else None,
         )
-        for name, target in target_grams.items()
+        for name, target in targets.items()
     ]
     return torch.stack(terms).sum()
 

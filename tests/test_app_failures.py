@@ -69,9 +69,9 @@ def failing_stylize(error: BaseException, updates: int = 0) -> Callable[..., Ite
     return stylize
 
 
-def fill_gram_cache(images: tuple[str, str]) -> None:
+def fill_style_cache(images: tuple[str, str]) -> None:
     engine.run(*images, StyleParams(size=64, steps=1))  # a real tiny run caches its Grams
-    assert engine._GRAM_CACHE
+    assert engine._STYLE_CACHE
 
 
 CUDA_OOM = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 14.75 GiB total capacity)"
@@ -88,19 +88,19 @@ def check_out_of_memory_message(error: gr.Error) -> None:
 
 
 def test_gpu_out_of_memory_at_the_start(monkeypatch, images):
-    fill_gram_cache(images)
+    fill_style_cache(images)
     monkeypatch.setattr(app_job, "stylize", failing_stylize(torch.OutOfMemoryError(CUDA_OOM)))
     with pytest.raises(gr.Error) as caught:
         next(app_job.stylize_job(*images, **SMALL))
     check_out_of_memory_message(caught.value)
-    assert not engine._GRAM_CACHE  # the cached style Grams went with the failed job
+    assert not engine._STYLE_CACHE  # the cached style statistics went with the failed job
     monkeypatch.undo()  # the real stylize again
     assert app_job.stylize is engine.stylize
     assert_job_runs(images)
 
 
 def test_gpu_out_of_memory_mid_run(monkeypatch, images):
-    fill_gram_cache(images)
+    fill_style_cache(images)
     fake = failing_stylize(torch.OutOfMemoryError(CUDA_OOM), updates=2)
     monkeypatch.setattr(app_job, "stylize", fake)
     job = app_job.stylize_job(*images, **SMALL)
@@ -108,7 +108,7 @@ def test_gpu_out_of_memory_mid_run(monkeypatch, images):
     with pytest.raises(gr.Error) as caught:
         next(job)
     check_out_of_memory_message(caught.value)
-    assert not engine._GRAM_CACHE
+    assert not engine._STYLE_CACHE
     monkeypatch.undo()
     assert_job_runs(images)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,11 +16,12 @@ import torch
 from PIL import Image
 
 from style_core import engine
-from style_core.engine import clear_gram_cache, run, stylize
+from style_core.engine import clear_style_cache, run, stylize
 from style_core.images import ImageError, fit_size, to_tensor
 from style_core.params import MAX_STYLES, StyleParams
 from tests.conftest import make_content, make_style
 
+CAT = Path(__file__).resolve().parents[1] / "examples" / "content_chelsea.jpg"
 TINY = StyleParams(size=64, steps=6, preview_seconds=0.0)
 # Shallow layers: the network stops at relu2_2, for tests about the loop rather than the look.
 SHALLOW = dict(content_layers=("relu2_2",), style_layers=("relu1_1", "relu2_1"))
@@ -86,32 +88,33 @@ def test_two_scale_run_yields_snapshots_in_order(content_image, style_image):
     assert [s.done for s in snapshots].count(True) == 1
 
 
-def _style_layers_per_step(monkeypatch, content_image, **changes) -> tuple[list, StyleParams]:
-    """Run 160 -> 320 px with a 64 px style; the style layers (and their weights' sum) of
-    every step."""
+def _style_layers_per_step(
+    monkeypatch, content_image, style, **changes
+) -> tuple[list, StyleParams]:
+    """Run 160 -> 320 px; the style layers (and their weights' sum) of every step."""
     seen = []
     real = engine.style_loss
 
-    def recording(features, grams, weights, masks=None, statistic="gram"):
-        seen.append((tuple(grams), sum(weights.values())))
-        return real(features, grams, weights, masks, statistic)
+    def recording(features, targets, weights, *rest):
+        seen.append((tuple(targets), sum(weights.values())))
+        return real(features, targets, weights, *rest)
 
     monkeypatch.setattr(engine, "style_loss", recording)
     params = StyleParams(size=320, steps=4, preview_seconds=0.0, **changes)
     assert params.scale_sizes() == [160, 320]
-    list(stylize(content_image, make_style(64, 64), params))
+    list(stylize(content_image, style, params))
     return seen, params
 
 
 def test_every_scale_uses_only_the_layers_that_describe_texture(monkeypatch, content_image):
     """Deep Gram matrices of a small style image pin down its layout, so scales drop them.
 
-    A layer stays where the style has more than two positions per channel. The style is
-    160 px at the 160 px coarse scale: relu3_1 (40x40 = 1600 positions, 256 channels) stays,
+    A layer stays where the style has more than two positions per channel. The (320 px) style
+    is 160 px at the 160 px coarse scale: relu3_1 (40x40 = 1600 positions, 256 channels) stays,
     relu4_1 (20x20 = 400, 512 channels) and relu5_1 (10x10) go. At the 320 px final scale
     relu4_1 has 40x40 positions and stays, relu5_1 (20x20) goes.
     """
-    seen, params = _style_layers_per_step(monkeypatch, content_image)
+    seen, params = _style_layers_per_step(monkeypatch, content_image, make_style(320, 320))
     coarse = [layers for layers, _ in seen[: params.scale_steps()[0]]]
     fine = [layers for layers, _ in seen[params.scale_steps()[0] :]]
     assert set(coarse) == {("relu1_1", "relu2_1", "relu3_1")}
@@ -119,8 +122,23 @@ def test_every_scale_uses_only_the_layers_that_describe_texture(monkeypatch, con
     assert {total for _, total in seen} == {3.0, 4.0}  # layer weights cover the layers used
 
 
+def test_the_rank_rule_counts_a_small_styles_own_pixels(monkeypatch, content_image):
+    """A 64 px style upscaled to 320 px has no more positions than its own 64x64: relu3_1 has
+    16x16 = 256 of them for 256 channels, so even the 320 px scale stops at relu2_1."""
+    seen, params = _style_layers_per_step(monkeypatch, content_image, make_style(64, 64))
+    assert {layers for layers, _ in seen} == {("relu1_1", "relu2_1")}
+    assert engine.matched_style_layers(params, content_image.size, [(64, 64)]) == (
+        "relu1_1",
+        "relu2_1",
+    )
+    big = engine.matched_style_layers(params, content_image.size, [(1000, 1000)])
+    assert big == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+
+
 def test_without_the_rank_rule_every_scale_uses_every_style_layer(monkeypatch, content_image):
-    seen, params = _style_layers_per_step(monkeypatch, content_image, rank_rule=False)
+    seen, params = _style_layers_per_step(
+        monkeypatch, content_image, make_style(64, 64), rank_rule=False
+    )
     assert {layers for layers, _ in seen} == {params.style_layers}
     assert len(seen) == params.steps
 
@@ -129,7 +147,7 @@ def test_a_tiny_coarse_scale_keeps_the_shallowest_style_layer(monkeypatch, conte
     seen = []
     real = engine.style_loss
     monkeypatch.setattr(
-        engine, "style_loss", lambda f, g, w, m, s: seen.append(tuple(g)) or real(f, g, w, m, s)
+        engine, "style_loss", lambda f, t, *rest: seen.append(tuple(t)) or real(f, t, *rest)
     )
     params = StyleParams(size=320, steps=2, style_scale=0.1, style_layers=("relu5_1",))
     list(stylize(content_image, make_style(64, 64), params))
@@ -173,35 +191,36 @@ def test_same_seed_same_image_and_seed_changes_the_noise(content_image, style_im
     assert np.abs(first - other).mean() > 5
 
 
-# --- Gram cache --------------------------------------------------------------------------
+# --- style cache -------------------------------------------------------------------------
 
 
-def test_second_run_with_the_same_style_uses_the_gram_cache(monkeypatch, content_image):
-    clear_gram_cache()
+def test_second_run_with_the_same_style_uses_the_style_cache(monkeypatch, content_image):
+    clear_style_cache()
     computed = []
     real = engine.style_statistics
 
     def counting(features, statistic):
-        computed.append(features.shape[1])
+        if features.shape[-1] == features.shape[-2]:  # the square style's, not the content's
+            computed.append(features.shape[1])
         return real(features, statistic)
 
     monkeypatch.setattr(engine, "style_statistics", counting)
     params = StyleParams(size=64, steps=2)
     run(content_image, make_style(), params)
     assert len(computed) == len(params.style_layers)
-    assert len(engine._GRAM_CACHE) == 1
+    assert len(engine._STYLE_CACHE) == 1
     run(content_image, make_style(), params)  # a new image object with the same pixels
     assert len(computed) == len(params.style_layers)
     run(content_image, make_style().transpose(Image.Transpose.FLIP_LEFT_RIGHT), params)
     assert len(computed) == 2 * len(params.style_layers)
     run(content_image, make_style(), params.replace(style_layers=("relu1_1",)))
     assert len(computed) == 2 * len(params.style_layers) + 1
-    assert len(engine._GRAM_CACHE) == 3
+    assert len(engine._STYLE_CACHE) == 3
     other = "gram" if params.style_statistic != "gram" else "mean-covariance"
     run(content_image, make_style(), params.replace(style_statistic=other))  # other targets
     assert len(computed) == 3 * len(params.style_layers) + 1
-    clear_gram_cache()
-    assert len(engine._GRAM_CACHE) == 0
+    clear_style_cache()
+    assert len(engine._STYLE_CACHE) == 0
 
 
 # --- several styles ----------------------------------------------------------------------
@@ -232,6 +251,45 @@ def test_equal_weights_by_default(content_image, style_image):
     default = _array(run(content_image, both, base))
     equal = _array(run(content_image, both, base.replace(style_blend=(3.0, 3.0))))
     assert np.array_equal(default, equal)
+
+
+def _texture(low: int, high: int, seed: int) -> Image.Image:
+    """128 px of random 4x4-pixel blocks with every channel in low..high."""
+    blocks = np.random.default_rng(seed).integers(low, high + 1, (32, 32, 3)).astype(np.uint8)
+    return Image.fromarray(blocks).resize((128, 128), Image.Resampling.NEAREST)
+
+
+@pytest.mark.parametrize("statistic", ["mean-covariance", "gram"])
+def test_a_blend_of_a_dark_and_a_light_style_is_both(statistic):
+    """A 50/50 blend matches the mixture of the two styles, so the output holds both: dark
+    and light pixels, not one mid-grey between them. Averaging the covariances (the blend
+    before issue 26) gave 2% dark and 0% light here; the mixture gives 23% and 23%."""
+    params = StyleParams(
+        size=128,
+        steps=30,
+        preview_seconds=0.0,
+        precision="fp32",
+        style_statistic=statistic,
+        style_blend=(0.5, 0.5),
+    )
+    styles = [_texture(0, 70, seed=1), _texture(185, 255, seed=2)]
+    brightness = _array(run(CAT, styles, params)).mean(axis=-1)
+    assert (brightness < 70).mean() > 0.15
+    assert (brightness > 185).mean() > 0.15
+
+
+def _first_style_loss(style: Image.Image) -> float:
+    params = StyleParams(size=128, steps=1, multiscale=False, precision="fp32")
+    return next(iter(stylize(make_content(128, 96), style, params))).losses["style"]
+
+
+def test_a_flat_style_pulls_about_as_hard_as_a_textured_one():
+    """The style error is relative to the style's own statistics, floored at a quarter of the
+    content's: flat red's covariance is near zero, and without the floor its first style loss
+    was 21x the textured style's at the same weight (now under 3x)."""
+    flat_red = Image.new("RGB", (128, 128), (200, 30, 30))
+    textured = _first_style_loss(make_style(128, 128))
+    assert _first_style_loss(flat_red) < 3 * textured
 
 
 # --- colour modes ------------------------------------------------------------------------
@@ -385,7 +443,7 @@ def test_preview_every_n_iterations():
 def test_a_square_512_px_style_has_too_few_positions_for_relu5_1():
     """Exactly two positions per channel is not enough: a 512x512 portrait pasted its face
     with relu5_1 kept (benchmarks/RESULTS.md); a little larger and the layer is used."""
-    gram = torch.zeros(1, 512, 512)
-    assert not engine._describes_texture("relu5_1", gram, torch.zeros(1, 3, 512, 512))
-    assert engine._describes_texture("relu5_1", gram, torch.zeros(1, 3, 544, 544))
-    assert engine._describes_texture("relu4_1", gram, torch.zeros(1, 3, 512, 384))
+    assert not engine._describes_texture("relu5_1", (512, 512))
+    assert engine._describes_texture("relu5_1", (544, 544))
+    assert engine._describes_texture("relu4_1", (384, 512))
+    assert not engine._describes_texture("relu4_1", (128, 512))

@@ -1,7 +1,9 @@
 import torch
 
 from style_core.losses import (
+    CONTENT_FLOOR,
     MEAN_SHARE,
+    blend_statistics,
     content_loss,
     gram_matrix,
     mean_and_covariance,
@@ -84,6 +86,47 @@ def test_style_loss_on_mean_and_covariance_weighs_their_relative_errors_by_the_m
     loss = style_loss({"a": twice_the_texture}, targets, {"a": 1.0}, statistic="mean-covariance")
     assert torch.isclose(loss, torch.tensor(9 * (1 - MEAN_SHARE)))
     assert style_loss({"a": target}, targets, {"a": 1.0}, statistic="mean-covariance") == 0
+
+
+def test_a_blend_has_the_statistics_of_the_mixed_features():
+    """Half the positions from one texture, half from another: that mixture's statistics are
+    what a 50/50 blend must match, for either statistic (a plain average of covariances
+    misses the spread between the two means)."""
+    dark, light = torch.rand(1, 4, 6, 6), torch.rand(1, 4, 6, 6) + 5.0
+    mixture = torch.cat([dark, light], dim=-1)
+    for statistic in ("gram", "mean-covariance"):
+        parts = [style_statistics(x, statistic) for x in (dark, light)]
+        blended = blend_statistics(parts, [0.5, 0.5], statistic)
+        assert torch.allclose(blended, style_statistics(mixture, statistic), atol=1e-4)
+    covariances = [mean_and_covariance(x)[:, :4] for x in (dark, light)]
+    averaged = (covariances[0] + covariances[1]) / 2  # what blending did before
+    assert relative_error(averaged, mean_and_covariance(mixture)[:, :4]) > 0.9
+    alone = style_statistics(dark, "mean-covariance")
+    assert blend_statistics([alone], [1.0], "mean-covariance") is alone  # exactly, no rounding
+
+
+def test_a_style_with_no_texture_is_held_to_a_quarter_of_the_contents_statistics():
+    """Relative to a near-zero covariance, any error would be huge; the floor bounds it."""
+    content = torch.rand(1, 4, 8, 8)
+    flat = torch.full((1, 4, 8, 8), 0.5) + 1e-4 * torch.rand(1, 4, 8, 8)
+    targets = {"a": style_statistics(flat, "mean-covariance")}
+    references = {"a": style_statistics(content, "mean-covariance")}
+    weights = {"a": 1.0}
+    unbounded = style_loss({"a": content}, targets, weights, statistic="mean-covariance")
+    bounded = style_loss(
+        {"a": content}, targets, weights, statistic="mean-covariance", references=references
+    )
+    assert unbounded > 1e4
+    covariance_bound = (1 - MEAN_SHARE) / CONTENT_FLOOR  # the whole covariance, over the floor
+    assert covariance_bound < bounded < covariance_bound + MEAN_SHARE
+    # A textured style's own norm stays in charge: the floor changes nothing there.
+    textured = {"a": style_statistics(torch.rand(1, 4, 8, 8) * 3, "mean-covariance")}
+    assert torch.equal(
+        style_loss({"a": content}, textured, weights, statistic="mean-covariance"),
+        style_loss(
+            {"a": content}, textured, weights, statistic="mean-covariance", references=references
+        ),
+    )
 
 
 def test_total_variation_by_hand():
