@@ -34,7 +34,7 @@ from style_core.explore import (
     SETTINGS,
     Experiment,
 )
-from style_core.explore_draw import CURVE_COLOURS
+from style_core.explore.drawing import CURVE_COLOURS
 from style_core.params import Knob
 from style_core.vgg import LAYER_NAMES
 

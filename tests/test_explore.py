@@ -12,9 +12,11 @@ import torch
 from PIL import Image
 
 from style_core import explore as ex
-from style_core import explore_network as net
 from style_core.cli import main
-from style_core.explore_draw import make_tileable
+from style_core.explore import network as net
+from style_core.explore import panels as explore_panels
+from style_core.explore import plans as explore_plans
+from style_core.explore.drawing import make_tileable
 from style_core.images import ImageError
 from style_core.losses import gram_matrix, relative_error
 from tests.conftest import make_content, make_style
@@ -187,8 +189,8 @@ def test_closing_the_stream_stops_the_run(monkeypatch):
         started.append(run)
         return run
 
-    real_stylize = ex.stylize
-    monkeypatch.setattr(ex, "stylize", recording_stylize)
+    real_stylize = explore_panels.stylize
+    monkeypatch.setattr(explore_panels, "stylize", recording_stylize)
     frames = ex.explore(
         "content-layers",
         [make_content()],
@@ -236,8 +238,8 @@ def test_closing_the_stream_stops_the_run(monkeypatch):
     ],
 )
 def test_bad_settings_are_refused_before_any_work(monkeypatch, experiment, settings, message):
-    monkeypatch.setattr(ex, "stylize", pytest.fail)
-    monkeypatch.setattr(ex, "layer_features", pytest.fail)
+    monkeypatch.setattr(explore_panels, "stylize", pytest.fail)
+    monkeypatch.setattr(explore_plans, "layer_features", pytest.fail)
     with pytest.raises(ValueError) as caught:
         ex.explore(experiment, None, ex.ExploreSettings(**settings))
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
@@ -289,7 +291,7 @@ def test_cli_writes_a_grid_with_its_settings(tmp_path, capsys):
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(argv, capsys, monkeypatch):
-    monkeypatch.setattr(ex, "stylize", pytest.fail)
+    monkeypatch.setattr(explore_panels, "stylize", pytest.fail)
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "Traceback" not in err[0]
