@@ -19,6 +19,7 @@ from style_core.explore import plans as explore_plans
 from style_core.explore.drawing import make_tileable
 from style_core.images import ImageError
 from style_core.losses import gram_matrix, relative_error
+from style_core.params import STYLE_LAYERS_DEFAULT
 from tests.conftest import make_content, make_style
 
 TINY = {"size": 64}
@@ -93,8 +94,8 @@ def test_texture_synthesis_matches_gram_matrices_and_seeds_differ():
     noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8))
     for panel in panels[1:]:
         assert panel.image.size == (64, 64)  # the painting's shape, not the grey canvas's
-        # The Gram error falls: measured on the final picture (L-BFGS without line search
-        # may spike on the way), against noise like the start. Measured: 0.32-0.38 vs 0.61.
+        # The Gram error falls: measured on the final picture, against noise like the
+        # start. Measured: 0.32-0.38 vs 0.61.
         assert gram_error(panel.image, style, "relu1_1") < 0.7 * gram_error(noise, style, "relu1_1")
     assert panels[2].image.tobytes() != panels[3].image.tobytes()
     assert frames[-1].settings.steps == 8 and frames[-1].settings.tileable is False
@@ -226,7 +227,7 @@ def test_closing_the_stream_stops_the_run(monkeypatch):
         ("tradeoff", {"ratios": ("1",)}, "ratios must contain only numbers"),
         (
             "tradeoff",
-            {"layers": ex.REFERENCE_STYLE_LAYERS, "ratios": (1.0,) * 8},
+            {"layers": STYLE_LAYERS_DEFAULT, "ratios": (1.0,) * 8},
             "layers x ratios makes 40 grid cells; at most 36",
         ),
         ("content-layers", {"ratios": (1.0,)}, "ratios does not apply to content-layers"),

@@ -22,7 +22,7 @@ and the work that makes it), ``run`` (the entry point and the stream of frames),
 from style_core.explore.experiments import EXPERIMENTS, Experiment
 from style_core.explore.files import GRID_KEY, grid_image, read_grid, save_grid
 from style_core.explore.panels import Panel
-from style_core.explore.plans import INIT_LABELS, REFERENCE_STYLE_LAYERS, ratio_weights
+from style_core.explore.plans import INIT_LABELS, ratio_weights
 from style_core.explore.run import DEFAULT_IMAGES, ExploreFrame, explore, planned_work
 from style_core.explore.settings import (
     DEFAULT_SETTINGS,
@@ -40,7 +40,6 @@ __all__ = [
     "GRID_KEY",
     "INIT_LABELS",
     "MAX_PANELS",
-    "REFERENCE_STYLE_LAYERS",
     "SETTINGS",
     "Experiment",
     "ExploreFrame",

@@ -11,7 +11,6 @@ from PIL import Image
 
 from style_core.explore.panels import Panel, PanelJob
 from style_core.explore.plans import (
-    REFERENCE_STYLE_LAYERS,
     derive_curves,
     plan_content_layers,
     plan_init,
@@ -20,6 +19,7 @@ from style_core.explore.plans import (
     plan_tradeoff,
 )
 from style_core.explore.settings import ExploreSettings
+from style_core.params import STYLE_LAYERS_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             uses=("size", "steps", "seed", "layers", "tileable", "device"),
             size=160,
             steps=40,
-            layers=REFERENCE_STYLE_LAYERS,
+            layers=STYLE_LAYERS_DEFAULT,  # the paper's five
             plan=plan_texture_layers,
         ),
         Experiment(
@@ -127,11 +127,13 @@ EXPERIMENTS: dict[str, Experiment] = {
             caption=(
                 "At one VGG19 layer: the photo's feature maps that vary most (bright = the "
                 "channel fires there), the painting's Gram matrix, that is how strongly each "
-                "pair of channels fires together, the very statistic style transfer matches "
-                "(channels ordered so that similar ones sit together), and for one channel "
-                "the patches of both images that excite it most, each the size of the "
-                "channel's receptive field. Shallow channels answer colours and edges; deep "
-                "ones answer textures and parts of objects."
+                "pair of channels fires together (channels ordered so that similar ones sit "
+                "together), and for one channel the patches of both images that excite it "
+                "most, each the size of the channel's receptive field. The Gram matrix is the "
+                "statistic Gatys et al.'s style transfer matches, and so do these experiments; "
+                "the app's default style loss matches each channel's mean and the channels' "
+                "covariance instead. Shallow channels answer colours and edges; deep ones "
+                "answer textures and parts of objects."
             ),
             images=("photo", "style"),
             uses=("size", "layers", "maps", "channel", "device"),

@@ -89,7 +89,8 @@ def base_params(settings: ExploreSettings, **changes: Any) -> StyleParams:
         # Every layer asked for, as in the papers: the point is to show what each one does
         # (deep layers of a small style copy its shapes; the rank rule would hide that).
         "rank_rule": False,
-        # The papers' Gram matrix: the experiments explain Gatys et al.'s method.
+        # The papers' Gram matrix, not the engine's default mean and covariance: the
+        # experiments explain Gatys et al.'s method.
         "style_statistic": "gram",
     }
     return StyleParams(**{**base, **changes})
