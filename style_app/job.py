@@ -16,6 +16,7 @@ from PIL import Image
 from style_app import speed
 from style_app.api_doc import describe_parameters, parameter_help
 from style_app.config import DEVICE_KIND, ZERO_GPU, ZERO_GPU_MAX_SECONDS
+from style_app.knob_notes import layers_note, small_style_notes
 from style_app.memory import check_fits
 from style_app.results import save_result
 from style_app.settings import SETTING_FIELDS, build_params
@@ -29,7 +30,7 @@ from style_app.speed import (
     time_iterations,
 )
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
-from style_core.engine import clear_style_cache
+from style_core.engine import clear_style_cache, matched_style_layers
 from style_core.images import load_image, load_mask
 
 # What the region outside a mask gets: the API value -> the label the page shows.
@@ -49,6 +50,8 @@ class Job:
     mask: Image.Image | None  # "L" at the content's size: white = style
     estimate: float  # seconds predicted before it started (what the page showed)
     measured: bool  # whether that prediction rests on a measured speed
+    style_layers: tuple[str, ...] = ()  # the style layers its full-size scale matches
+    notes: tuple[str, ...] = ()  # what the page says about settings that do less than they seem
 
 
 def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="keep", **settings):
@@ -111,7 +114,20 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
         raise gr.Error(str(error), print_exception=False) from None
     estimate = round(predicted_seconds(params, content_image.size), 1)
     measured = speed.MODEL.cost.measured
-    return Job(content_image, style_images, params, mask_image, estimate, measured)
+    # The decoded sizes: a JPEG draft never goes below twice the size the style is used at.
+    style_sizes = [image.size for image in style_images]
+    used = matched_style_layers(params, style_sizes)
+    notes = [layers_note(params, used), *small_style_notes(params, style_sizes)]
+    return Job(
+        content_image,
+        style_images,
+        params,
+        mask_image,
+        estimate,
+        measured,
+        used,
+        tuple(note for note in notes if note),
+    )
 
 
 def check_size(job: Job) -> None:
@@ -170,7 +186,7 @@ def _run_job(job: Job):
             done = snapshot.done
             yield (
                 snapshot.image,
-                _status(snapshot, params),
+                _status(snapshot, job),
                 _loss_frame(history, params),
                 _progress(snapshot, job),
                 save_result(snapshot, params, job.mask) if done else None,
@@ -234,7 +250,9 @@ def _return_freed_memory() -> None:
         pass  # not glibc (macOS, musl): nothing to do
 
 
-def _status(snapshot: Snapshot, params: StyleParams) -> str:
+def _status(snapshot: Snapshot, job: Job) -> str:
+    """One line of progress, then the job's notes (kept on every update, so none flashes by)."""
+    params = job.params
     width, height = snapshot.size
     head = "**Done.**" if snapshot.done else f"Iteration {snapshot.iteration}/{snapshot.total}"
     text = (
@@ -244,7 +262,7 @@ def _status(snapshot: Snapshot, params: StyleParams) -> str:
     eta = eta_seconds(snapshot, params)
     if not snapshot.done and eta is not None:
         text += f" · about {eta:.0f} s left"
-    return text
+    return "\n\n".join([text, *(f"*{note}*" for note in job.notes)])
 
 
 def _loss_frame(history: list[dict], params: StyleParams) -> pd.DataFrame:
@@ -277,4 +295,6 @@ def _progress(snapshot: Snapshot, job: Job) -> dict:
         "eta": eta_seconds(snapshot, job.params),
         "done": snapshot.done,
         "losses": dict(snapshot.losses),
+        "style_layers": list(job.style_layers),  # matched at full size (the rank rule)
+        "notes": list(job.notes),
     }

@@ -13,7 +13,9 @@ from style_app.estimates import apply_quality, estimate, on_page_load, quality_c
 from style_app.examples import EXAMPLE_PAIRS, FIRST_RESULT, example_rows
 from style_app.explore_tab import explore_tab
 from style_app.job import MASK_MODES, before_after, stylize_job
+from style_app.knob_notes import BLEND_INFO, blend_slider_update, layer_slider_updates
 from style_app.restore import restore_settings
+from style_app.settings import LayerWeights
 from style_app.widgets import name_errors, settings_widgets, uploaded_image
 
 HEADER = """# 🎨 Neural style transfer
@@ -57,7 +59,9 @@ def input_column() -> dict[str, Any]:
     )
     with gr.Accordion("Blend in a second style", open=False):
         ui["style2"] = uploaded_image(label="Second style", height=200, sources=sources[::2])
-        ui["blend"] = gr.Slider(0, 1, value=0.5, step=0.05, label="Share of the second style")
+        ui["blend"] = gr.Slider(
+            0, 1, value=0.5, step=0.05, label="Share of the second style", info=BLEND_INFO
+        )
     with gr.Accordion("Paint where the style goes", open=False):
         ui |= canvas.mask_widgets(ui["mask"])
     ui["settings"] = settings_widgets(advanced=False)
@@ -131,6 +135,19 @@ def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
     wire_painting(ui, restore, private)
     page = [ui["quality"], *fitted, ui["eta"]]
     demo.load(on_page_load, ui["content"], page, **private)
+    wire_knob_notes(ui, demo, private)
+
+
+def wire_knob_notes(ui: dict[str, Any], demo: gr.Blocks, private: dict) -> None:
+    """Grey out, with the reason, a layer-weight slider the job would not use at these
+    settings, and the blend share while a mask is set."""
+    settings = ui["settings"]
+    shaping = [ui["style"], *(settings[n] for n in ("size", "style_scale", "style_layers"))]
+    sliders = [settings[name] for name in LayerWeights.names]
+    for component in shaping:
+        component.change(layer_slider_updates, shaping, sliders, **private)
+    demo.load(layer_slider_updates, shaping, sliders, **private)
+    ui["mask"].change(blend_slider_update, ui["mask"], ui["blend"], **private)
 
 
 def wire_job(ui: dict[str, Any], private: dict) -> None:

@@ -320,15 +320,18 @@ def _matched_layers(params: StyleParams, style_sizes: Sequence[tuple[int, int]])
 
 
 def matched_style_layers(
-    params: StyleParams, content_size: tuple[int, int], style_sizes: Sequence[tuple[int, int]]
+    params: StyleParams, style_sizes: Sequence[tuple[int, int]]
 ) -> tuple[str, ...]:
-    """The style layers the job's last (full-size) scale matches, for a content image and style
-    images of these (width, height): what the page says a job used. Earlier, smaller scales
-    may use fewer."""
+    """The style layers a job's last (full-size) scale matches, for style images of these
+    (width, height): what the page says a job used. Earlier, smaller scales may use fewer."""
     params = params.validate()
-    output = fit_size(*content_size, params.size)
-    side = _style_side(max(output), params)
+    side = _style_side(params.size, params)
     return _matched_layers(params, [_own_pixels(size, side) for size in style_sizes])
+
+
+def style_side(params: StyleParams) -> int:
+    """Long side the style images are used at in a job's last scale."""
+    return _style_side(params.size, params)
 
 
 def _own_size(image: Image.Image, style: torch.Tensor) -> tuple[int, int]:

@@ -127,11 +127,11 @@ def test_the_rank_rule_counts_a_small_styles_own_pixels(monkeypatch, content_ima
     16x16 = 256 of them for 256 channels, so even the 320 px scale stops at relu2_1."""
     seen, params = _style_layers_per_step(monkeypatch, content_image, make_style(64, 64))
     assert {layers for layers, _ in seen} == {("relu1_1", "relu2_1")}
-    assert engine.matched_style_layers(params, content_image.size, [(64, 64)]) == (
+    assert engine.matched_style_layers(params, [(64, 64)]) == (
         "relu1_1",
         "relu2_1",
     )
-    big = engine.matched_style_layers(params, content_image.size, [(1000, 1000)])
+    big = engine.matched_style_layers(params, [(1000, 1000)])
     assert big == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
 
