@@ -14,10 +14,8 @@ import pandas as pd
 
 from style_app import speed
 from style_app.api_doc import describe_parameters, explore_description, explore_parameter_help
-from style_app.config import HAS_GPU, ZERO_GPU, ZERO_GPU_MAX_SECONDS
-from style_app.estimates import content_size
+from style_app.config import ZERO_GPU
 from style_app.explore_files import PanelFiles
-from style_app.speed import DURATION_HEADROOM
 from style_core import ImageError
 from style_core.explore import (
     DEFAULT_IMAGES,
@@ -28,9 +26,9 @@ from style_core.explore import (
     ExploreFrame,
     ExploreSettings,
     explore,
-    planned_work,
+    planned_runs,
 )
-from style_core.images import fit_size
+from style_core.plan import JobPlan
 
 MAX_RATIOS_TEXT = 200  # characters: a ratio list longer than this is not a list of ratios
 
@@ -73,43 +71,36 @@ def build_settings(spec: Experiment, values: dict[str, Any]) -> ExploreSettings:
 
 
 def checked(spec: Experiment, images: list[Any], values: dict[str, Any]):
-    """(images, settings, planned work) for a run, or gr.Error with one sentence; cheap: it
-    decodes the images at panel size but runs nothing."""
+    """(images, settings, the engine's plan of each run) for a run, or gr.Error with one
+    sentence; cheap: it decodes the images at panel size but runs nothing."""
     images = [
         DEFAULT_IMAGES[role] if image is None else image for image, role in zip(images, spec.images)
     ]
     try:
         settings = build_settings(spec, values)
-        work = planned_work(spec.name, images, settings)
+        runs = planned_runs(spec.name, images, settings)
     except (ImageError, ValueError, TypeError) as error:
         raise gr.Error(str(error), print_exception=False) from None
-    return images, settings, work
+    return images, settings, runs
 
 
-def predicted_seconds(
-    spec: Experiment, images: list[Any], settings: ExploreSettings, work: float
-) -> float:
-    """The app's cost model (seconds = a x iterations + b x iterations x pixels) applied to
-    the experiment's planned work; iterations = work / one panel's pixels."""
-    if work <= 0:
-        return 1.0  # "network": two forward passes
-    width, height = fit_size(*content_size(images[0]), settings.size or spec.size)
-    pixels = max(1, width * height)
+def predicted_seconds(runs: list[JobPlan]) -> float:
+    """The app's cost model applied to each run's plan (set-up, iterations, how deep the
+    network goes); a second for "network", which only makes two forward passes."""
+    if not runs:
+        return 1.0
     cost = speed.MODEL.cost
-    return cost.a * work / pixels + cost.b * work
+    return sum(speed.plan_seconds(cost, plan) for plan in runs)
 
 
 def estimate_text(spec: Experiment, images: list[Any], values: dict[str, Any]) -> str:
     try:
-        images, settings, work = checked(spec, images, values)
+        images, settings, runs = checked(spec, images, values)
     except gr.Error as error:
         return f"⚠ {error.message}"
-    if work <= 0:
+    if not runs:
         return "⏱ a few seconds (no optimisation: one forward pass per image)"
-    seconds = max(1, round(predicted_seconds(spec, images, settings, work)))
-    where = "this GPU" if HAS_GPU else "this CPU"
-    guess = "" if speed.MODEL.cost.measured else " (a first guess: this machine is not timed yet)"
-    return f"⏱ about {seconds} s on {where}{guess}"
+    return speed.time_text(predicted_seconds(runs))
 
 
 # --------------------------------------------------------------------------------------
@@ -167,8 +158,7 @@ def _run(name: str, images: list[Any], settings: ExploreSettings, estimate: floa
 
 
 def _gpu_duration(name, images, settings, estimate) -> int:
-    fixed, factor = DURATION_HEADROOM
-    return int(min(ZERO_GPU_MAX_SECONDS, fixed + factor * estimate))
+    return speed.gpu_duration(estimate)
 
 
 # As job.py does for the main job: on ZeroGPU each run is a spaces.GPU call sized by its
@@ -208,14 +198,11 @@ def make_job(spec: Experiment, settings: list[str]):
 
     def job(**values):
         images = [values.pop(role) for role in spec.images]
-        images, settings, work = checked(spec, images, values)
-        estimate = predicted_seconds(spec, images, settings, work)
-        if ZERO_GPU and DURATION_HEADROOM[0] + estimate > ZERO_GPU_MAX_SECONDS:
-            raise gr.Error(
-                f"This run would take about {estimate:.0f} s here, longer than the "
-                f"{ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or the size.",
-                print_exception=False,
-            )
+        images, settings, runs = checked(spec, images, values)
+        estimate = predicted_seconds(runs)
+        refusal = speed.zero_gpu_refusal(estimate, "run")
+        if refusal:
+            raise gr.Error(refusal, print_exception=False)
         # The pictures become files here, in this process (explore_files says why); a cancel
         # closes the GPU call's generator at once, which stops the run.
         with (

@@ -15,23 +15,24 @@ from PIL import Image
 
 from style_app import speed
 from style_app.api_doc import describe_parameters, parameter_help
-from style_app.config import DEVICE_KIND, ZERO_GPU, ZERO_GPU_MAX_SECONDS
+from style_app.config import DEVICE_KIND, ZERO_GPU
 from style_app.knob_notes import layers_note, small_style_notes
 from style_app.memory import check_fits
 from style_app.results import save_result
 from style_app.settings import SETTING_FIELDS, build_params
 from style_app.speed import (
-    DURATION_HEADROOM,
     JobTiming,
     eta_seconds,
     gpu_seconds,
     predicted_seconds,
     report,
     time_iterations,
+    zero_gpu_refusal,
 )
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
 from style_core.engine import clear_style_cache, matched_style_layers
 from style_core.images import load_image, load_mask
+from style_core.plan import plan_job, style_side
 
 # What the region outside a mask gets: the API value -> the label the page shows.
 MASK_MODES = {
@@ -105,10 +106,10 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
     styles = [style] if style2 is None else [style, style2]
     names = ["style image"] if len(styles) == 1 else ["style image 1", "style image 2"]
     # The sizes the engine decodes at (JPEG draft): the output's, the style's by style_scale.
-    style_side = max(16, round(params.size * params.style_scale))
+    side = style_side(params, params.size)
     try:
         content_image = load_image(content, "content image", max_side=params.size)
-        style_images = [load_image(s, n, max_side=style_side) for s, n in zip(styles, names)]
+        style_images = [load_image(s, n, max_side=side) for s, n in zip(styles, names)]
         mask_image = None if mask is None else load_mask(mask, content_image.size)
     except (ImageError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
@@ -132,17 +133,10 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
 
 def check_size(job: Job) -> None:
     """Refuse, before any work, a job the device cannot hold or ZeroGPU would cut short."""
-    if ZERO_GPU:
-        # The request has headroom (speed.DURATION_HEADROOM) but stops at the cap: refuse a
-        # job that would not finish within the cap even at the predicted speed.
-        seconds = DURATION_HEADROOM[0] + predicted_seconds(job.params, job.content.size)
-        if seconds > ZERO_GPU_MAX_SECONDS:
-            raise gr.Error(
-                f"This job would take about {seconds:.0f} s here, longer than the "
-                f"{ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or the size.",
-                print_exception=False,
-            )
-    elif DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
+    refusal = zero_gpu_refusal(predicted_seconds(job.params, job.content.size))
+    if refusal:
+        raise gr.Error(refusal, print_exception=False)
+    if not ZERO_GPU and DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
         message = check_fits(
             job.params, job.content.size, styles=len(job.styles), masked=job.mask is not None
         )
@@ -191,7 +185,7 @@ def _run_job(job: Job):
                 _progress(snapshot, job),
                 save_result(snapshot, params, job.mask) if done else None,
             )
-        fit = time_iterations(iterations)
+        fit = time_iterations(iterations, plan_job(params, job.content.size).network_share)
         yield JobTiming(params, job.content.size, snapshot.elapsed, fit)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None

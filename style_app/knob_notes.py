@@ -14,8 +14,9 @@ import gradio as gr
 
 from style_app.settings import LayerWeights, build_params
 from style_core import ImageError, StyleParams
-from style_core.engine import matched_style_layers, style_side
+from style_core.engine import matched_style_layers
 from style_core.images import image_size
+from style_core.plan import style_side
 
 BLEND_INFO = "How much of the second style goes into the mix."
 BLEND_WITH_MASK = "Not used while a mask is set: the mask says where each style goes."
@@ -28,14 +29,14 @@ def layers_note(params: StyleParams, used: Sequence[str]) -> str:
         return ""
     return (
         f"Style matched at {', '.join(used)}; {', '.join(left_out)} left out: at "
-        f"{style_side(params)} px the style image has too few positions there, and matching it "
+        f"{style_side(params, params.size)} px the style image has too few positions there, and matching it "
         "would copy the painting's layout rather than its texture."
     )
 
 
 def small_style_notes(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> list[str]:
     """A note for each style picture smaller than the size it is used at."""
-    side = style_side(params)
+    side = style_side(params, params.size)
     names = ["Style image"] if len(style_sizes) == 1 else ["Style image 1", "Style image 2"]
     return [
         f"{name} is {width}×{height}, smaller than the {side} px it is used at: its strokes "
@@ -76,6 +77,6 @@ def _style_size(style, params: StyleParams) -> tuple[int, int]:
     """The style's (width, height) from its header; without one, a square at the size it is
     used at (the most any style can have there)."""
     try:
-        return image_size(style) if style is not None else (style_side(params),) * 2
+        return image_size(style) if style is not None else (style_side(params, params.size),) * 2
     except (ImageError, ValueError, OSError):
-        return (style_side(params),) * 2
+        return (style_side(params, params.size),) * 2

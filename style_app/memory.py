@@ -15,7 +15,8 @@ import torch
 
 from style_core import StyleParams, lbfgs
 from style_core.devices import resolve_precision
-from style_core.images import fit_size
+from style_core.layers import channels
+from style_core.plan import plan_job
 from style_core.vgg import poolings_before
 
 # conv + ReLU outputs per pixel, blocks 1-5 up to relu5_1: 2 x (2x64 + 2x128/4 + 4x256/16 +
@@ -26,12 +27,6 @@ ALLOCATOR_SLACK = 1.5  # backward transients and the caching allocator's fragmen
 FIXED_BYTES = 400 * 2**20  # weights (float32, to relu5_1), Gram matrices, kernels' workspace
 FREE_SHARE = 0.9  # never plan on the last tenth of what the driver reports free
 FLOAT32_BYTES = 4  # the loss maths runs in float32 whatever the network's precision
-
-
-def _channels(layer: str) -> int:
-    """A VGG19 layer's channels: 64 in block 1, doubling per block up to 512."""
-    block = poolings_before(layer) + (0 if layer.startswith("pool") else 1)
-    return min(64 << (block - 1), 512)
 
 
 def loss_bytes_per_pixel(
@@ -56,11 +51,11 @@ def loss_bytes_per_pixel(
     per_position = 0.0
     for layer in style_layers:
         if statistic != "gram":  # as style_core.losses.style_statistics: mean and covariance
-            floats = _channels(layer) + 2
+            floats = channels(layer) + 2
         elif masked:
-            floats = _channels(layer) + 1
+            floats = channels(layer) + 1
         else:
-            floats = _channels(layer) if element_bytes < FLOAT32_BYTES else 0
+            floats = channels(layer) if element_bytes < FLOAT32_BYTES else 0
         per_position += floats / 4 ** poolings_before(layer)
     return regions * FLOAT32_BYTES * per_position
 
@@ -76,14 +71,15 @@ def job_bytes(
     """Peak bytes of a job on a GPU: its largest (final) scale, with ``styles`` style images
     and, if ``masked``, a mask saying where each goes. Every style layer is counted, although
     the engine's rank rule may match fewer at the final scale."""
-    width, height = fit_size(*content_size, params.size)
+    plan = plan_job(params, content_size)
+    width, height = plan.output_size
     pixels = width * height
     loss = loss_bytes_per_pixel(
         params.style_layers, params.style_statistic, element_bytes, styles=styles, masked=masked
     )
     saved = (ACTIVATION_FLOATS * element_bytes + loss) * ALLOCATOR_SLACK  # for the backward
     if params.optimizer == "lbfgs":
-        history = min(lbfgs.HISTORY_SIZE, params.scale_steps()[-1])
+        history = min(lbfgs.HISTORY_SIZE, plan.scales[-1].steps)
         optimiser = 3 * 4 * (2 * history + 6)  # RGB float32 vectors: (s, y) pairs, grads, dir
     else:
         optimiser = 3 * 4 * 4  # Adam: two moments, the gradient, the image

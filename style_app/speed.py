@@ -1,12 +1,14 @@
 """Speed: measured on this device, never assumed.
 
-Cost of one iteration here: a fixed part plus a part per pixel, ``seconds = a + b x pixels``
-(small scales cost more per pixel than large ones). Job cost = a x iterations + b x
-engine.scale_work(). Measured at start-up by ``calibrate`` (a few real iterations at two
-sizes), except on ZeroGPU, where CUDA exists only inside the GPU call: there the first job
-times its own iterations at each scale and hands them back (``JobTiming``). Every finished job
-then corrects the model; until the first measurement it is a guess, and the page says so. Job
-threads and the warm-up both write the model, so it sits behind a lock.
+A job's time is read off its plan (style_core.plan): at each scale, a set-up (the content's
+and the styles' features, new tensor shapes) of ``setup_a + setup_b x pixels`` seconds, then
+each iteration ``a + b x pixels x network_share`` (small scales cost more per pixel than large
+ones; a network stopped early costs less). Measured at start-up by ``calibrate`` (real
+iterations at two sizes, on a real example pair, set-up included), except on ZeroGPU, where
+CUDA exists only inside the GPU call: there the first job times its own scales and hands them
+back (``JobTiming``). Every finished job then corrects the model; until the first measurement
+it is a guess, and the page says so. Job threads and the warm-up both write the model, so it
+sits behind a lock.
 """
 
 from __future__ import annotations
@@ -19,18 +21,36 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from style_app.config import DEFAULTS, HAS_GPU, SLIDER_MAX, ZERO_GPU, ZERO_GPU_MAX_SECONDS
+from style_app.config import (
+    DEFAULTS,
+    EXAMPLES,
+    HAS_GPU,
+    SLIDER_MAX,
+    ZERO_GPU,
+    ZERO_GPU_MAX_SECONDS,
+)
 from style_core import Snapshot, StyleParams, stylize
-from style_core.engine import scale_work
 from style_core.images import fit_size
+from style_core.plan import JobPlan, plan_job
 from style_core.vgg import load_caffe_state
 
 
 @dataclass(frozen=True)
 class Cost:
     a: float  # seconds per iteration, whatever its size
-    b: float  # seconds per iteration per output pixel
+    b: float  # seconds per iteration per output pixel (full network)
+    setup_a: float = 0.0  # seconds to set up a scale, whatever its size
+    setup_b: float = 0.0  # seconds to set up a scale, per pixel
     measured: bool = False  # False: still the first guess
+
+    def scaled(self, factor: float, measured: bool) -> Cost:
+        return Cost(
+            self.a * factor,
+            self.b * factor,
+            self.setup_a * factor,
+            self.setup_b * factor,
+            measured,
+        )
 
 
 class SpeedModel:
@@ -45,21 +65,23 @@ class SpeedModel:
         with self._lock:
             return self._cost
 
-    def set(self, a: float, b: float) -> None:
+    def set(self, cost: Cost) -> None:
         """A measured cost (calibration)."""
         with self._lock:
-            self._cost = Cost(a, b, measured=True)
+            self._cost = cost
 
     def learn(self, timing: JobTiming) -> None:
         """A finished job: its own fit if nothing was measured yet, else move the model
-        halfway towards the job's own time (set-up included)."""
+        halfway towards the job's own time (set-up included). A job that could not fit its
+        own (one scale) scales a first guess, which stays a guess."""
         with self._lock:
             cost = self._cost
             if not cost.measured and timing.fit is not None:
                 self._cost = timing.fit
                 return
-            factor = 0.5 + 0.5 * timing.elapsed / _seconds(cost, timing.params, timing.size)
-            self._cost = Cost(cost.a * factor, cost.b * factor, measured=True)
+            planned = plan_seconds(cost, plan_job(timing.params, timing.size))
+            factor = 0.5 + 0.5 * timing.elapsed / planned
+            self._cost = cost.scaled(factor, measured=cost.measured)
 
 
 @dataclass(frozen=True)
@@ -69,27 +91,40 @@ class JobTiming:
     params: StyleParams
     size: tuple[int, int]  # the content's (width, height)
     elapsed: float  # seconds, set-up included
-    fit: Cost | None  # a + b x pixels from its iterations at each scale (None: one scale)
+    fit: Cost | None  # fitted to its own scales' timings (None: fewer than two scales)
 
 
-def time_iterations(iterations: list[tuple[int, float]]) -> Cost | None:
-    """Fit a + b x pixels to a job's (pixels, elapsed) per iteration, one scale per size.
+def time_iterations(iterations: list[tuple[int, float]], network_share: float = 1.0) -> Cost | None:
+    """Fit the cost model to a job's (pixels, elapsed) per iteration, one scale per size.
 
-    Each scale's time per iteration is taken from the end of its first iteration (which pays
-    for the scale's set-up) to its last, as ``calibrate`` does."""
-    by_size: dict[int, list[float]] = {}
+    Each scale's time per iteration is taken from the end of its first iteration to its last;
+    its set-up is what its first iteration took beyond that, from the end of the scale before
+    (the job's start for the first). Needs two scales of at least three iterations."""
+    scales: list[tuple[int, list[float]]] = []
     for pixels, elapsed in iterations:
-        by_size.setdefault(pixels, []).append(elapsed)
-    per_iteration = {
-        pixels: (times[-1] - times[0]) / (len(times) - 1)
-        for pixels, times in by_size.items()
-        if len(times) >= 3
-    }
-    if len(per_iteration) < 2:
+        if not scales or scales[-1][0] != pixels:
+            scales.append((pixels, []))
+        scales[-1][1].append(elapsed)
+    timed, previous_end = {}, 0.0
+    for pixels, times in scales:
+        if len(times) >= 3:
+            per_iteration = (times[-1] - times[0]) / (len(times) - 1)
+            timed[pixels] = (per_iteration, times[0] - previous_end - per_iteration)
+        previous_end = times[-1]
+    if len(timed) < 2:
         return None
-    small, large = min(per_iteration), max(per_iteration)
-    b = max(0.0, (per_iteration[large] - per_iteration[small]) / (large - small))
-    return Cost(max(0.0, per_iteration[small] - b * small), b, measured=True)
+    (a, b), (setup_a, setup_b) = (
+        _line({pixels: values[i] for pixels, values in timed.items()}) for i in (0, 1)
+    )
+    return Cost(a, b / network_share, setup_a, setup_b, measured=True)
+
+
+def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
+    """(a, b) of seconds = a + b x pixels through the smallest and largest sizes, neither
+    negative."""
+    small, large = min(seconds_by_pixels), max(seconds_by_pixels)
+    b = max(0.0, (seconds_by_pixels[large] - seconds_by_pixels[small]) / (large - small))
+    return max(0.0, seconds_by_pixels[small] - b * small), b
 
 
 # The guesses are a T4 (the Space's suggested hardware) and a slow 2-core CPU.
@@ -121,40 +156,80 @@ QUALITIES = {
 }
 
 
-def calibrate(params: StyleParams, iterations: int = 3) -> Cost:
-    """Time real iterations at two sizes here; keep and return the cost model."""
-    noise = Image.effect_noise((256, 256), 64).convert("RGB")
-    pixels, seconds = [], []
+# The calibration's pair: a real photo and painting (a gradient and noise took fewer line-search
+# evaluations per iteration than real pictures do).
+CALIBRATION_PAIR = (EXAMPLES / "content_chelsea.jpg", EXAMPLES / "style_starry_night.jpg")
+
+
+def calibrate(params: StyleParams, iterations: int = 4) -> Cost:
+    """Time real iterations, and each probe's set-up, at two sizes here; keep and return the
+    cost model. A throwaway 64 px run first pays for what only the first run of a process
+    does (thread pools, kernels), which no job after start-up pays again."""
+    content, style = (Image.open(path).convert("RGB") for path in CALIBRATION_PAIR)
+    list(stylize(content, [style], params.replace(size=64, steps=2, multiscale=False)))
+    iterations_timed = []
     for long_side in CALIBRATION_SIZES:
-        size = fit_size(4, 3, long_side)
-        gradient = Image.linear_gradient("L").resize(size).convert("RGB")
         probe = params.replace(
             size=long_side, steps=iterations + 1, multiscale=False, preview_seconds=3600.0
         )
-        times = [s.elapsed for s in stylize(gradient, [noise], probe) if not s.done]
-        # From the end of the first iteration: it pays for one-off set-up, not for the work.
-        seconds.append((times[-1] - times[0]) / iterations)
-        pixels.append(size[0] * size[1])
-    b = max(0.0, (seconds[1] - seconds[0]) / (pixels[1] - pixels[0]))
-    MODEL.set(max(0.0, seconds[0] - b * pixels[0]), b)
-    return MODEL.cost
+        width, height = fit_size(*content.size, long_side)
+        run = stylize(content, [style], probe)
+        iterations_timed += [(width * height, s.elapsed) for s in run if not s.done]
+        iterations_timed.append((0, 0.0))  # each probe starts its own clock
+    fit = time_iterations(_restart_clocks(iterations_timed))
+    MODEL.set(fit)
+    return fit
+
+
+def _restart_clocks(timed: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Probes timed from their own starts, as one job's scales timed from one start."""
+    joined, offset, last = [], 0.0, 0.0
+    for pixels, elapsed in timed:
+        if pixels == 0:  # a probe ended
+            offset = last
+            continue
+        last = offset + elapsed
+        joined.append((pixels, last))
+    return joined
+
+
+def gpu_duration(seconds: float) -> int:
+    """The duration to ask ZeroGPU for a job predicted to take ``seconds``: with headroom,
+    rounded up, at most the cap."""
+    fixed, factor = DURATION_HEADROOM
+    return int(min(ZERO_GPU_MAX_SECONDS, math.ceil(fixed + factor * seconds)))
+
+
+def zero_gpu_refusal(seconds: float, what: str = "job") -> str | None:
+    """On ZeroGPU, why a job predicted to take ``seconds`` is refused (None: it is not). The
+    request has headroom but stops at the cap: a job that would not finish within the cap even
+    at the predicted speed is refused before it asks for the GPU."""
+    if not ZERO_GPU or DURATION_HEADROOM[0] + seconds <= ZERO_GPU_MAX_SECONDS:
+        return None
+    return (
+        f"This {what} would take about {seconds:.0f} s here, longer than the "
+        f"{ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or the size."
+    )
 
 
 def gpu_seconds(params: StyleParams, content_size: tuple[int, int]) -> int:
-    """The duration to ask ZeroGPU for: the predicted time with headroom, at most the cap."""
-    fixed, factor = DURATION_HEADROOM
-    seconds = fixed + factor * predicted_seconds(params, content_size)
-    return int(min(ZERO_GPU_MAX_SECONDS, math.ceil(seconds)))
+    """The duration to ask ZeroGPU for this job."""
+    return gpu_duration(predicted_seconds(params, content_size))
 
 
-def _seconds(cost: Cost, params: StyleParams, content_size: tuple[int, int]) -> float:
-    work = sum(scale_work(params, content_size))
-    return cost.a * sum(params.scale_steps()) + cost.b * work
+def plan_seconds(cost: Cost, plan: JobPlan) -> float:
+    """Seconds a job of this plan takes at this cost: each scale's set-up and iterations."""
+    return sum(
+        cost.setup_a
+        + cost.setup_b * scale.pixels
+        + scale.steps * (cost.a + cost.b * plan.network_share * scale.pixels)
+        for scale in plan.scales
+    )
 
 
 def predicted_seconds(params: StyleParams, content_size: tuple[int, int]) -> float:
-    """Seconds the job should take here, from the cost model and the engine's own work plan."""
-    return _seconds(MODEL.cost, params, content_size)
+    """Seconds the job should take here, from the cost model and the engine's plan."""
+    return plan_seconds(MODEL.cost, plan_job(params, content_size))
 
 
 def eta_seconds(snapshot: Snapshot, params: StyleParams) -> float | None:
@@ -167,11 +242,15 @@ def eta_seconds(snapshot: Snapshot, params: StyleParams) -> float | None:
     return (1 - snapshot.progress) * predicted_seconds(params, snapshot.size)
 
 
-def describe_time(params: StyleParams, content_size: tuple[int, int]) -> str:
-    seconds = max(1, round(predicted_seconds(params, content_size)))
+def time_text(seconds: float) -> str:
+    """What the page says before Run: about how long, where, and whether it is a guess."""
     where = "this GPU" if HAS_GPU else "this CPU"
     guess = "" if MODEL.cost.measured else " (a first guess: this machine is not timed yet)"
-    return f"⏱ about {seconds} s on {where}{guess}"
+    return f"⏱ about {max(1, round(seconds))} s on {where}{guess}"
+
+
+def describe_time(params: StyleParams, content_size: tuple[int, int]) -> str:
+    return time_text(predicted_seconds(params, content_size))
 
 
 def fit_quality(level: str, content_size: tuple[int, int]) -> tuple[int, int]:
@@ -205,7 +284,8 @@ def warm_up() -> None:
     started = time.perf_counter()
     cost = calibrate(DEFAULTS)
     print(
-        f"speed: an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel "
+        f"speed: an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel, a scale's "
+        f"set-up {cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel "
         f"(timed in {time.perf_counter() - started:.1f} s); {describe_quality('Balanced')}",
         flush=True,
     )

@@ -52,6 +52,7 @@ from style_core.losses import (
     total_variation,
 )
 from style_core.params import MAX_STYLES, StyleParams
+from style_core.plan import ScalePlan, plan_job, style_side
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
 # L-BFGS step lengths in pixels (0..1). Until it knows the curvature, a gradient step moves the
@@ -137,11 +138,11 @@ def stylize(
     net = get_vgg19(params.backbone, params.pooling, device)
     generator = torch.Generator().manual_seed(params.seed)
     # 3. Coarse-to-fine optimisation, each scale starting from the previous result.
-    shapes = [fit_size(*inputs.content.size, side) for side in params.scale_sizes()]
-    clock = _Clock(started, scale_work(params, inputs.content.size), params)
+    plan = plan_job(params, inputs.content.size)
+    clock = _Clock(started, plan.work(), params)
     image = None
-    for index, (shape, steps) in enumerate(zip(shapes, params.scale_steps())):
-        scale = _build_scale(net, dtype, device, inputs, params, shape, steps)
+    for index, planned in enumerate(plan.scales):
+        scale = _build_scale(net, dtype, device, inputs, params, planned)
         start = _initial_image(image, scale, params, generator)
         for step, losses, image in _optimise(net, dtype, start, scale, params):
             yield clock.tick(index, step, scale, losses, image)
@@ -189,12 +190,6 @@ class _Clock:
             image=image,
             done=done,
         )
-
-
-def scale_work(params: StyleParams, content_size: tuple[int, int]) -> list[float]:
-    """Relative cost of each scale: iterations x pixels (a VGG pass is linear in pixels)."""
-    shapes = [fit_size(*content_size, long_side) for long_side in params.scale_sizes()]
-    return [n * w * h for n, (w, h) in zip(params.scale_steps(), shapes, strict=True)]
 
 
 def run(
@@ -252,7 +247,7 @@ def _load_inputs(
         else [f"style image {i + 1}" for i in range(len(styles))]
     )
     style_images = [
-        load_image(style, name, max_side=_style_side(params.size, params))
+        load_image(style, name, max_side=style_side(params, params.size))
         for style, name in zip(styles, names)
     ]
     mask_image = None if mask is None else load_mask(mask, content_image.size)
@@ -267,9 +262,9 @@ def _build_scale(
     device: torch.device,
     inputs: _Inputs,
     params: StyleParams,
-    size: tuple[int, int],
-    steps: int,
+    planned: ScalePlan,
 ) -> _Scale:
+    size, steps = planned.size, planned.steps
     content_rgb = to_tensor(resize(inputs.content, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
     with torch.no_grad(), autocast(device, dtype):
@@ -279,9 +274,9 @@ def _build_scale(
         name: style_statistics(features[name], params.style_statistic)
         for name in params.style_layers
     }
-    style_long_side = _style_side(max(size), params)
     styles = [
-        _prepare_style(image, content, style_long_side, params, device) for image in inputs.styles
+        _prepare_style(image, content, planned.style_side, params, device)
+        for image in inputs.styles
     ]
     per_style = [_style_statistics(net, dtype, style, params) for style in styles]
     layers = _matched_layers(
@@ -325,13 +320,8 @@ def matched_style_layers(
     """The style layers a job's last (full-size) scale matches, for style images of these
     (width, height): what the page says a job used. Earlier, smaller scales may use fewer."""
     params = params.validate()
-    side = _style_side(params.size, params)
+    side = style_side(params, params.size)
     return _matched_layers(params, [_own_pixels(size, side) for size in style_sizes])
-
-
-def style_side(params: StyleParams) -> int:
-    """Long side the style images are used at in a job's last scale."""
-    return _style_side(params.size, params)
 
 
 def _own_size(image: Image.Image, style: torch.Tensor) -> tuple[int, int]:
@@ -426,11 +416,6 @@ def _describes_texture(layer: str, style_size: tuple[int, int]) -> bool:
     poolings = poolings_before(layer)
     positions = (height >> poolings) * (width >> poolings)
     return positions > STYLE_POSITIONS_PER_CHANNEL * channels(layer)
-
-
-def _style_side(output_long_side: int, params: StyleParams) -> int:
-    """Long side of the style image for an output of this long side (style_scale)."""
-    return max(16, round(output_long_side * params.style_scale))
 
 
 def _prepare_style(

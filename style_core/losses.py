@@ -129,8 +129,10 @@ def blend_statistics(
     sum w (cov + mu mu^T) - mu_bar mu_bar^T. Averaging covariances left that out, and a 50/50
     blend of a dark and a light texture came out as one mid-grey mud.
     """
-    if len(statistics) == 1:
-        return statistics[0]  # exactly, not to rounding: one style is the same job with a mask
+    weighed = [(s, w) for s, w in zip(statistics, weights) if w > 0]
+    if len(weighed) == 1:  # exactly, not to rounding: the same job as that style alone
+        return weighed[0][0]
+    statistics, weights = zip(*weighed)
     if statistic == "gram":
         return sum(w * s for s, w in zip(statistics, weights))
     channels = statistics[0].shape[-1]

@@ -23,7 +23,13 @@ from style_core.explore.experiments import EXPERIMENTS, Experiment
 from style_core.explore.files import GRID_KEY, grid_image, read_grid, save_grid
 from style_core.explore.panels import Panel
 from style_core.explore.plans import INIT_LABELS, ratio_weights
-from style_core.explore.run import DEFAULT_IMAGES, ExploreFrame, explore, planned_work
+from style_core.explore.run import (
+    DEFAULT_IMAGES,
+    ExploreFrame,
+    explore,
+    planned_runs,
+    planned_work,
+)
 from style_core.explore.settings import (
     DEFAULT_SETTINGS,
     MAX_PANELS,
@@ -48,6 +54,7 @@ __all__ = [
     "explore",
     "grid_image",
     "knob_type",
+    "planned_runs",
     "planned_work",
     "ratio_weights",
     "read_grid",

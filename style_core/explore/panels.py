@@ -13,8 +13,8 @@ from PIL import Image
 
 from style_core.engine import stylize
 from style_core.explore.settings import ExploreSettings
-from style_core.images import fit_size
 from style_core.params import StyleParams
+from style_core.plan import JobPlan, plan_job
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class PanelJob:
 
     label: str
     states: Callable[[], Iterator[tuple[Panel, float]]]
-    work: float  # iterations x pixels, the engine's unit (engine.scale_work); 1 if no run
+    work: float  # iterations x pixels, the engine's unit (JobPlan.work); 1 if no run
+    plan: JobPlan | None = None  # the engine's plan of its run (None: a ready picture)
 
 
 def run_job(
@@ -46,7 +47,7 @@ def run_job(
 ) -> PanelJob:
     """A run of the engine as a panel; ``finish`` changes each picture before it is shown."""
     params = params.validate()
-    width, height = fit_size(*content.size, params.size)
+    plan = plan_job(params, content.size)
 
     def states() -> Iterator[tuple[Panel, float]]:
         history: list[float] = []
@@ -60,7 +61,7 @@ def run_job(
                 panel = Panel(label, image, snapshot.losses, tuple(history), snapshot.done)
                 yield panel, snapshot.progress
 
-    return PanelJob(label, states, work=params.steps * width * height)
+    return PanelJob(label, states, work=sum(plan.work()), plan=plan)
 
 
 def picture_job(label: str, make: Callable[[], Image.Image]) -> PanelJob:

@@ -17,6 +17,7 @@ from style_core.explore.experiments import EXPERIMENTS, Experiment
 from style_core.explore.panels import Panel, PanelJob
 from style_core.explore.settings import DEFAULT_SETTINGS, ExploreSettings, resolve
 from style_core.images import ImageInput, load_image
+from style_core.plan import JobPlan
 
 ROOT = Path(__file__).resolve().parents[2]
 # The default pictures, shared with the demo's examples (credited in examples/README.md).
@@ -67,15 +68,30 @@ def _experiment(name: str) -> Experiment:
     return EXPERIMENTS[name]
 
 
+def planned_runs(
+    experiment: str,
+    images: Sequence[ImageInput] | None = None,
+    settings: ExploreSettings | None = None,
+) -> list[JobPlan]:
+    """The engine's plan of each run the experiment makes (none for "network"), for a time
+    estimate before Run. Checks its input like ``explore``."""
+    spec = _experiment(experiment)
+    settings = resolve(spec, settings or DEFAULT_SETTINGS)
+    loaded = _load_images(spec, images, settings.size)
+    if spec.steps == 0:
+        return []
+    jobs, _ = spec.plan(loaded, settings)
+    return [job.plan for job in jobs if job.plan is not None]
+
+
 def planned_work(
     experiment: str,
     images: Sequence[ImageInput] | None = None,
     settings: ExploreSettings | None = None,
 ) -> float:
     """The experiment's optimisation work in the engine's unit, iterations x pixels (see
-    ``engine.scale_work``), for a time estimate before Run; 0 for "network", which only
-    runs two forward passes. Checks its input like ``explore``. An upper bound: a content
-    reconstruction at a shallow layer stops the network early and costs less."""
+    ``JobPlan.work``), by which its progress is told; 0 for "network", which only runs two
+    forward passes. Checks its input like ``explore``."""
     spec = _experiment(experiment)
     settings = resolve(spec, settings or DEFAULT_SETTINGS)
     loaded = _load_images(spec, images, settings.size)
