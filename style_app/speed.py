@@ -298,7 +298,9 @@ def report(timing: JobTiming) -> None:
     if first and MODEL.cost.measured:
         cost = MODEL.cost
         print(
-            f"speed: measured on the first job: {cost.a:.3g} s + {cost.b:.3g} s per pixel; "
+            f"speed: measured on the first job's {len(plan_job(timing.params, timing.size).scales)}"
+            f" scales: {cost.a:.3g} s + {cost.b:.3g} s per pixel an iteration, a scale's set-up "
+            f"{cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel; "
             f"{describe_quality('Balanced')}",
             flush=True,
         )

@@ -28,7 +28,9 @@ from spaces.config import Settings
 from style_app import config
 from style_core.images import fit_size
 
-SMALL = {"steps": 20, "size": 256}  # two scales: the first job can time both
+# Two scales (160 -> 320 px, 11 + 9 steps), so the first job can fit its own speed; at 256 px
+# a job runs one scale and can only scale the first guess, which stays a guess.
+SMALL = {"steps": 20, "size": 320}
 
 
 def test_the_real_spaces_package_is_installed():
@@ -120,7 +122,8 @@ def test_served_end_to_end_without_touching_cuda_outside_the_job(tmp_path):
         # The first job runs on the first guess and times itself inside the GPU call ...
         *_, first, png = client.predict(**images, **SMALL, api_name="/stylize")
         assert first["done"] and not first["estimate_measured"] and Path(png).is_file()
-        wait_until(lambda: "measured on the first job" in server.log_tail(), 30)
+        # Only a fit of the job's own scales is reported as measured (never a scaled guess).
+        wait_until(lambda: "measured on the first job's 2 scales" in server.log_tail(), 30)
         # ... and the main process now predicts and asks with what it measured.
         *_, second, _ = client.predict(**images, **SMALL, api_name="/stylize")
         assert second["done"] and second["estimate_measured"]
