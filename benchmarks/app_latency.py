@@ -1,13 +1,17 @@
 """App latency through the real client: first preview, final result, and the app's own
-prediction of the job's time against the actual time.
+prediction of the job's time against the actual time, for the first job after start-up and
+for later ones.
 
-    python benchmarks/app_latency.py [--runs 3]
+    python benchmarks/app_latency.py [--runs 3] [--fp32] [--pair CONTENT STYLE]
 
 Starts `python app.py` on a free local port and waits for its warm-up (weights loaded, speed
 timed on this machine), which names the default "Balanced" job it fits here. Then it submits
-that job on an example pair `--runs` times. "predicted" is the estimate the page shows before
-Run (the app reports it as `estimate` in the progress JSON); the app corrects its speed after
-each run, so later predictions use what it learned.
+that job `--runs` times, on a pair the project's examples do not hold (tubingen x The Scream
+from ../shared/eval, where it exists; else an example pair). "predicted" is the estimate the
+page shows before Run (the app reports it as `estimate` in the progress JSON); the app
+corrects its speed after each run, so later predictions use what it learned. `--fp32` makes
+the app's process believe the CPU has no native bf16 (as on an AVX2-only machine): it runs in
+fp32 and times itself so.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,48 +31,63 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from app_server import running_app, wait_until  # noqa: E402 - the tests' helpers, after the path tweak
 
-CONTENT = ROOT / "examples" / "content_coffee.jpg"
-STYLE = ROOT / "examples" / "style_starry_night.jpg"
+EVAL = ROOT.parent / "shared" / "eval"
+HELD_BACK = (EVAL / "tubingen.jpg", EVAL / "the_scream.jpg")
+EXAMPLE = (ROOT / "examples" / "content_coffee.jpg", ROOT / "examples" / "style_starry_night.jpg")
+# Loaded first in the app's process (Python imports sitecustomize from the path at start-up).
+NO_BF16 = "import torch\ntorch.cpu._is_avx512_bf16_supported = lambda: False\n"
 BALANCED = re.compile(r"Balanced: (\d+) px, (\d+) steps")
 
 
-def timed_job(client: Client, **params) -> tuple[float, float, int, float]:
-    """(seconds to first preview, seconds to final, streamed updates, predicted seconds)."""
+def timed_job(client: Client, pair, **params) -> tuple[float, float, int, float, float]:
+    """(seconds to first preview, seconds to final, streamed updates, predicted seconds, the
+    engine's own seconds)."""
     start = time.perf_counter()
-    job = client.submit(
-        content=handle_file(CONTENT), style=handle_file(STYLE), api_name="/stylize", **params
-    )
-    first, updates, predicted = None, 0, None
+    content, style = (handle_file(str(path)) for path in pair)
+    job = client.submit(content=content, style=style, api_name="/stylize", **params)
+    first, updates, predicted, engine = None, 0, None, None
     for _image, _status, _plot, progress, _png in job:
         updates += 1
         first = first or time.perf_counter() - start
         predicted = predicted or progress["estimate"]
+        engine = progress["elapsed"]
     job.result()
-    return first, time.perf_counter() - start, updates, predicted
+    return first, time.perf_counter() - start, updates, predicted, engine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--fp32", action="store_true", help="as on a CPU without native bf16")
+    parser.add_argument("--pair", nargs=2, type=Path, metavar=("CONTENT", "STYLE"))
     args = parser.parse_args()
-    with running_app() as server:
-        found = wait_until(
-            lambda: BALANCED.search(server.log_tail()), 600, interval=1, what="the warm-up"
-        )
-        size, steps = int(found.group(1)), int(found.group(2))
-        print(f"default job fitted here: {size} px, {steps} steps", flush=True)
-        client = Client(server.url, verbose=False)
-        results = [timed_job(client, steps=steps, size=size) for _ in range(args.runs)]
-    firsts, finals, updates, predicted = zip(*results)
+    pair = args.pair or (HELD_BACK if all(p.is_file() for p in HELD_BACK) else EXAMPLE)
+    with tempfile.TemporaryDirectory() as site:
+        env = {}
+        if args.fp32:
+            (Path(site) / "sitecustomize.py").write_text(NO_BF16)
+            env["PYTHONPATH"] = site
+        with running_app(env=env) as server:
+            found = wait_until(
+                lambda: BALANCED.search(server.log_tail()), 600, interval=1, what="the warm-up"
+            )
+            size, steps = int(found.group(1)), int(found.group(2))
+            print(f"{pair[0].name} x {pair[1].name}, {'fp32' if args.fp32 else 'auto'} precision")
+            print(f"default job fitted here: {size} px, {steps} steps", flush=True)
+            client = Client(server.url, verbose=False)
+            results = [timed_job(client, pair, steps=steps, size=size) for _ in range(args.runs)]
+            print(server.log_tail().strip().splitlines()[-1])
+    firsts, finals, updates, predicted, engine = zip(*results)
 
     def row(name: str, values, digits: int) -> str:
         runs = ", ".join(f"{x:.{digits}f}" for x in values)
-        return f"| {name} | {statistics.median(values):.{digits}f} | {runs} |"
+        return f"| {name} | {values[0]:.{digits}f} | {statistics.median(values[1:] or values):.{digits}f} | {runs} |"
 
-    print("| measure | median | runs |\n|---|---|---|")
+    print("| measure | first job | later (median) | runs |\n|---|---|---|---|")
     print(row("time to first streamed preview (s)", firsts, 2))
     print(row(f"predicted before Run, {size} px (s)", predicted, 1))
     print(row(f"actual time to the final {size} px result (s)", finals, 1))
+    print(row("of which the engine's own run (s)", engine, 1))
     print(row("actual / predicted", [f / p for f, p in zip(finals, predicted)], 2))
     print(row("streamed updates per job", updates, 0))
 

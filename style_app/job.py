@@ -185,7 +185,9 @@ def _run_job(job: Job):
                 _progress(snapshot, job),
                 save_result(snapshot, params, job.mask) if done else None,
             )
-        fit = time_iterations(iterations, plan_job(params, job.content.size).network_share)
+        guess = speed.MODEL.cost  # its fixed share: on ZeroGPU a guess until a job fits it
+        share = guess.step_share(plan_job(params, job.content.size))
+        fit = time_iterations(iterations, share, guess.fixed_share)
         yield JobTiming(params, job.content.size, snapshot.elapsed, fit)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None

@@ -2,8 +2,11 @@
 
 A job's time is read off its plan (style_core.plan): at each scale, a set-up (the content's
 and the styles' features, new tensor shapes) of ``setup_a + setup_b x pixels`` seconds, then
-each iteration ``a + b x pixels x network_share`` (small scales cost more per pixel than large
-ones; a network stopped early costs less). Measured at start-up by ``calibrate`` (real
+each iteration ``a + b x pixels x share`` (small scales cost more per pixel than large ones).
+``share`` is what a network stopped at the job's deepest layer costs against the default one:
+``fixed_share + (1 - fixed_share) x`` its share of the multiply-adds (``JobPlan.network_work``),
+``fixed_share`` being what a step costs whatever the depth (measured: 0.12 in fp32 on a CPU,
+0.65 under bf16 autocast, whose conversions dominate the shallow layers). Measured at start-up by ``calibrate`` (real
 iterations at two sizes, on a real example pair, set-up included), except on ZeroGPU, where
 CUDA exists only inside the GPU call: there the first job times its own scales and hands them
 back (``JobTiming``). Every finished job then corrects the model; until the first measurement
@@ -42,15 +45,15 @@ class Cost:
     setup_a: float = 0.0  # seconds to set up a scale, whatever its size
     setup_b: float = 0.0  # seconds to set up a scale, per pixel
     measured: bool = False  # False: still the first guess
+    fixed_share: float = 0.15  # of a step's time, spent whatever the network's depth
 
     def scaled(self, factor: float, measured: bool) -> Cost:
-        return Cost(
-            self.a * factor,
-            self.b * factor,
-            self.setup_a * factor,
-            self.setup_b * factor,
-            measured,
-        )
+        times = (self.a, self.b, self.setup_a, self.setup_b)
+        return Cost(*(value * factor for value in times), measured, self.fixed_share)
+
+    def step_share(self, plan: JobPlan) -> float:
+        """A step of this plan's network against a default step, per pixel."""
+        return self.fixed_share + (1 - self.fixed_share) * plan.network_work
 
 
 class SpeedModel:
@@ -94,12 +97,15 @@ class JobTiming:
     fit: Cost | None  # fitted to its own scales' timings (None: fewer than two scales)
 
 
-def time_iterations(iterations: list[tuple[int, float]], network_share: float = 1.0) -> Cost | None:
+def time_iterations(
+    iterations: list[tuple[int, float]], share: float = 1.0, fixed_share: float = 0.15
+) -> Cost | None:
     """Fit the cost model to a job's (pixels, elapsed) per iteration, one scale per size.
 
     Each scale's time per iteration is taken from the end of its first iteration to its last;
     its set-up is what its first iteration took beyond that, from the end of the scale before
-    (the job's start for the first). Needs two scales of at least three iterations."""
+    (the job's start for the first). ``share``: the job's step against a default step
+    (``Cost.step_share``). Needs two scales of at least three iterations."""
     scales: list[tuple[int, list[float]]] = []
     for pixels, elapsed in iterations:
         if not scales or scales[-1][0] != pixels:
@@ -116,7 +122,7 @@ def time_iterations(iterations: list[tuple[int, float]], network_share: float = 
     (a, b), (setup_a, setup_b) = (
         _line({pixels: values[i] for pixels, values in timed.items()}) for i in (0, 1)
     )
-    return Cost(a, b / network_share, setup_a, setup_b, measured=True)
+    return Cost(a, b / share, setup_a, setup_b, True, fixed_share)
 
 
 def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
@@ -130,9 +136,12 @@ def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
 # The guesses are a T4 (the Space's suggested hardware) and a slow 2-core CPU.
 FIRST_GUESS = Cost(0.02, 2.0e-7) if HAS_GPU else Cost(0.05, 1.0e-5)
 MODEL = SpeedModel(FIRST_GUESS)
-# Long sides of the timed iterations (4:3): sizes jobs use. A GPU is bound by kernel launches
-# below ~512 px, so small probes there would miss the per-pixel part.
-CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 384)
+# Long sides of the timed iterations: sizes jobs use, the largest as large as a CPU's default
+# job (from 128 and 384 px the first 512 px job came 5-7% slower than predicted, as a step's
+# time per pixel grows with the size; from 128 and 512, within 4%: benchmarks/RESULTS.md).
+# A GPU is bound by kernel launches below ~512 px, so small probes there would miss the
+# per-pixel part.
+CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 512)
 DURATION_HEADROOM = (20, 2.0)  # a ZeroGPU request: seconds + factor x the predicted time
 
 
@@ -162,34 +171,45 @@ CALIBRATION_PAIR = (EXAMPLES / "content_chelsea.jpg", EXAMPLES / "style_starry_n
 
 
 def calibrate(params: StyleParams, iterations: int = 4) -> Cost:
-    """Time real iterations, and each probe's set-up, at two sizes here; keep and return the
-    cost model. A throwaway 64 px run first pays for what only the first run of a process
-    does (thread pools, kernels), which no job after start-up pays again."""
+    """Time real iterations, and each probe's set-up, at two sizes here, then a network
+    stopped at relu1_1 at the larger; keep and return the cost model. A throwaway 64 px run
+    first pays for what only the first run of a process does (thread pools, kernels), which no
+    job after start-up pays again."""
     content, style = (Image.open(path).convert("RGB") for path in CALIBRATION_PAIR)
     list(stylize(content, [style], params.replace(size=64, steps=2, multiscale=False)))
-    iterations_timed = []
-    for long_side in CALIBRATION_SIZES:
-        probe = params.replace(
-            size=long_side, steps=iterations + 1, multiscale=False, preview_seconds=3600.0
-        )
-        width, height = fit_size(*content.size, long_side)
-        run = stylize(content, [style], probe)
-        iterations_timed += [(width * height, s.elapsed) for s in run if not s.done]
-        iterations_timed.append((0, 0.0))  # each probe starts its own clock
-    fit = time_iterations(_restart_clocks(iterations_timed))
+    probes = [
+        params.replace(size=side, steps=iterations + 1, multiscale=False, preview_seconds=3600.0)
+        for side in CALIBRATION_SIZES
+    ]
+    timed = [_timed_probe(content, style, probe) for probe in probes]
+    # How much of a step does not shrink with the network's depth: relu1_1 does ~no work.
+    shallow = probes[-1].replace(content_layers=("relu1_1",), style_layers=("relu1_1",))
+    shallow_step = _step_seconds(_timed_probe(content, style, shallow))
+    full, few = (plan_job(probe, content.size).network_work for probe in (probes[-1], shallow))
+    ratio = shallow_step / _step_seconds(timed[-1])
+    fixed_share = min(1.0, max(0.0, (ratio - few / full) / (1 - few / full)))
+    share = Cost(0, 0, fixed_share=fixed_share).step_share(plan_job(params, content.size))
+    fit = time_iterations(_restart_clocks(timed), share, fixed_share)
     MODEL.set(fit)
     return fit
 
 
-def _restart_clocks(timed: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _timed_probe(content: Image.Image, style: Image.Image, probe: StyleParams) -> list:
+    """(pixels, elapsed) of each iteration of a one-scale run."""
+    width, height = fit_size(*content.size, probe.size)
+    return [(width * height, s.elapsed) for s in stylize(content, [style], probe) if not s.done]
+
+
+def _step_seconds(timed: list[tuple[int, float]]) -> float:
+    return (timed[-1][1] - timed[0][1]) / (len(timed) - 1)
+
+
+def _restart_clocks(probes: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     """Probes timed from their own starts, as one job's scales timed from one start."""
-    joined, offset, last = [], 0.0, 0.0
-    for pixels, elapsed in timed:
-        if pixels == 0:  # a probe ended
-            offset = last
-            continue
-        last = offset + elapsed
-        joined.append((pixels, last))
+    joined, offset = [], 0.0
+    for timed in probes:
+        joined += [(pixels, offset + elapsed) for pixels, elapsed in timed]
+        offset = joined[-1][1]
     return joined
 
 
@@ -222,7 +242,7 @@ def plan_seconds(cost: Cost, plan: JobPlan) -> float:
     return sum(
         cost.setup_a
         + cost.setup_b * scale.pixels
-        + scale.steps * (cost.a + cost.b * plan.network_share * scale.pixels)
+        + scale.steps * (cost.a + cost.b * cost.step_share(plan) * scale.pixels)
         for scale in plan.scales
     )
 

@@ -33,7 +33,7 @@ class JobPlan:
     """Every scale of a job, smallest first; the last is the output's size."""
 
     scales: tuple[ScalePlan, ...]
-    network_share: float  # of a full step's time per pixel: the network stops at its deepest layer
+    network_work: float  # multiply-adds per pixel, a share of the default network's (network_work)
 
     @property
     def output_size(self) -> tuple[int, int]:
@@ -55,7 +55,7 @@ def plan_job(params: StyleParams, content_size: tuple[int, int]) -> JobPlan:
         for side, steps in zip(params.scale_sizes(), params.scale_steps(), strict=True)
     )
     deepest = max(params.content_layers + params.style_layers, key=LAYER_NAMES.index)
-    return JobPlan(scales, network_share(deepest))
+    return JobPlan(scales, network_work(deepest))
 
 
 def style_side(params: StyleParams, output_long_side: int) -> int:
@@ -63,17 +63,11 @@ def style_side(params: StyleParams, output_long_side: int) -> int:
     return max(16, round(output_long_side * params.style_scale))
 
 
-# The part of a step's per-pixel time that does not scale with the network's multiply-adds
-# (moving full-resolution images and gradients): measured on a 2-core CPU, fp32, forward and
-# backward up to relu1_1 / relu2_2 / relu3_1 / relu4_2 took 0.16 / 0.37 / 0.38 / 0.84 of the
-# time up to relu5_1, against multiply-add shares of 0.00 / 0.26 / 0.31 / 0.77.
-NETWORK_FIXED_SHARE = 0.15
-
-
 @functools.cache
-def network_share(deepest: str) -> float:
-    """Share of a default step's time (network up to relu5_1) that a step stopping at this
-    layer takes: a shallow content reconstruction costs a fraction of it (relu2_2: 0.37)."""
+def network_work(deepest: str) -> float:
+    """Multiply-adds per pixel of a network stopped at this layer, as a share of the default
+    network's (up to relu5_1): relu2_2 0.26, relu4_2 0.77. How much of a step's time that saves
+    depends on the device (style_app.speed times it)."""
     work = []  # (conv layer name, multiply-adds per input pixel)
     in_channels = 3
     for block, convs in BLOCKS:
@@ -81,9 +75,9 @@ def network_share(deepest: str) -> float:
             name = f"conv{block}_{conv}"
             work.append((name, 9 * in_channels * channels(name) / 4 ** (block - 1)))
             in_channels = channels(name)
+    position = LAYER_NAMES.index(deepest)
     full = sum(cost for name, cost in work if LAYER_NAMES.index(name) <= _RELU5_1)
-    done = sum(cost for name, cost in work if LAYER_NAMES.index(name) <= LAYER_NAMES.index(deepest))
-    return NETWORK_FIXED_SHARE + (1 - NETWORK_FIXED_SHARE) * done / full
+    return sum(cost for name, cost in work if LAYER_NAMES.index(name) <= position) / full
 
 
 _RELU5_1 = LAYER_NAMES.index("relu5_1")

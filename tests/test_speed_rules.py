@@ -13,12 +13,15 @@ from style_core.plan import plan_job
 def test_a_jobs_time_counts_each_scales_set_up_and_iterations():
     cost = speed.Cost(0.1, 1e-6, setup_a=0.5, setup_b=2e-6, measured=True)
     plan = plan_job(StyleParams(size=512, steps=60), (4, 3))
-    expected = sum(
-        0.5 + 2e-6 * s.pixels + s.steps * (0.1 + 1e-6 * plan.network_share * s.pixels)
-        for s in plan.scales
-    )
+    expected = sum(0.5 + 2e-6 * s.pixels + s.steps * (0.1 + 1e-6 * s.pixels) for s in plan.scales)
     assert speed.plan_seconds(cost, plan) == pytest.approx(expected)
     assert len(plan.scales) == 3  # three set-ups
+    # A network stopped at relu2_2 saves the multiply-adds it skips, beyond the fixed share.
+    shallow = plan_job(
+        StyleParams(size=512, content_layers=("relu2_2",), style_layers=("relu1_1",)), (4, 3)
+    )
+    share = cost.fixed_share + (1 - cost.fixed_share) * shallow.network_work
+    assert cost.step_share(shallow) == pytest.approx(share) and 0.3 < share < 0.45
 
 
 def test_a_job_fits_its_own_iterations_and_set_up_per_scale():
@@ -33,7 +36,7 @@ def test_a_job_fits_its_own_iterations_and_set_up_per_scale():
     assert (fit.a, fit.b) == (pytest.approx(0.1), pytest.approx(1e-6))
     assert (fit.setup_a, fit.setup_b) == (pytest.approx(0.3), pytest.approx(5e-6))
     assert fit.measured
-    shallow = speed.time_iterations(timed, network_share=0.5)
+    shallow = speed.time_iterations(timed, share=0.5)
     assert shallow.b == pytest.approx(2e-6)  # per pixel of a full network's step
     assert speed.time_iterations(timed[:6]) is None  # one scale: nothing to fit
 
