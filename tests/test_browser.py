@@ -263,3 +263,25 @@ def test_a_painted_stroke_becomes_the_mask_and_the_run_streams(page, tmp_path):
     block(page, canvas_label).last.get_by_role("button", name="Clear canvas").click()
     expect(mask.locator("img")).to_have_count(0)
     expect(block(page, canvas_label).last.locator("canvas").first).to_be_visible()
+
+
+def test_a_layer_weight_the_job_would_not_use_is_greyed_out(page):
+    """relu5_1 has too few positions in any style at 512 px (the rank rule leaves it out), so
+    its weight slider is greyed out, with the reason; at 1024 px it is used and comes back."""
+    page.get_by_text("Advanced", exact=True).click()
+    weight = page.get_by_label("number input for Style layer weight relu5_1")
+    set_slider(page, "Output size (long side, px)", 512)
+    page.wait_for_function(
+        "document.querySelector('[aria-label=\"number input for Style layer weight relu5_1\"]')"
+        ".disabled",
+        polling=100,
+    )
+    assert page.get_by_text("Not used at 512 px").count() >= 1
+    assert not page.get_by_label("number input for Style layer weight relu4_1").is_disabled()
+    set_slider(page, "Output size (long side, px)", 1024)
+    page.wait_for_function(
+        "!document.querySelector('[aria-label=\"number input for Style layer weight relu5_1\"]')"
+        ".disabled",
+        polling=100,
+    )
+    assert not weight.is_disabled()
