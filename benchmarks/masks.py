@@ -65,7 +65,8 @@ def main() -> None:
     content = load_image(CONTENT)
     mask = load_mask(MASK, content.size)
     size = fit_size(*content.size, params.size)
-    timed_run(params.replace(size=128, steps=2), MASK)  # warm: weights, kernels
+    # Warm: weights, and the kernels of every scale's shapes (a first run at a new size is slower).
+    timed_run(params.replace(steps=3), MASK)
     print(f"CPU: {cpu_features()}; default settings, {size[0]}x{size[1]}, fp32\n")
     unit = unit_seconds(size)
     times: dict[str, list[float]] = {"unmasked": [], "masked": []}
