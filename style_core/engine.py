@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageFilter
 
-from style_core import color
+from style_core import color, tiles
 from style_core.devices import autocast, resolve_device, resolve_precision
 from style_core.images import (
     ImageInput,
@@ -514,6 +514,8 @@ def _optimise(
     values: dict[str, float] = {}
 
     def closure() -> torch.Tensor:
+        if tiled:
+            return tiled_closure()
         image.grad = None
         with autocast(image.device, dtype):
             features = net(image, layers)
@@ -543,6 +545,27 @@ def _optimise(
         image.grad = image.grad.contiguous()  # the channels_last network hands back NHWC grads
         values.update({name: term.item() for name, term in terms.items()}, total=total.item())
         return total
+
+    # A scale larger than the tile size is evaluated tile by tile, exactly (style_core.tiles).
+    tiled = bool(params.tile_size) and max(scale.size) > params.tile_size
+    tile_regions = [tiles.Region(r.targets, r.masks) for r in scale.regions]
+
+    def tiled_closure() -> torch.Tensor:
+        total, terms, gradient = tiles.evaluate(
+            net,
+            dtype,
+            image,
+            content_targets=scale.content_targets,
+            regions=tile_regions,
+            layer_weights=layer_weights,
+            statistic=params.style_statistic,
+            references=scale.content_statistics,
+            weights=(params.content_weight, params.style_weight, params.tv_weight),
+            tile_size=params.tile_size,
+        )
+        image.grad = gradient
+        values.update(terms, total=total)
+        return torch.tensor(total)
 
     reported: dict[str, float] = {}
     for step in range(1, scale.steps + 1):

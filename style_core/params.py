@@ -223,6 +223,12 @@ class StyleParams:
     min_scale_size: int = _knob(
         128, help="smallest long side used by coarse-to-fine", limits=(64, 1024)
     )
+    tile_size: int = _knob(
+        0,
+        help="evaluate scales larger than this many px (long side) in tiles of it, exactly "
+        "(memory of one tile); a multiple of 16; 0 = never tile",
+        limits=(0, 8192),
+    )
     device: DeviceName = _knob(
         "auto", help="auto = CUDA, then Apple MPS, then CPU", choices=DEVICES
     )
@@ -275,6 +281,10 @@ class StyleParams:
             raise ValueError(
                 f"style_blend has {len(self.style_blend)} weights; at most {MAX_STYLES} "
                 "(one per style image)"
+            )
+        if self.tile_size and (self.tile_size % 16 or self.tile_size < 64):
+            raise ValueError(
+                f"tile_size must be 0 (never tile) or a multiple of 16 from 64; got {self.tile_size}"
             )
         if self.content_weight == 0 and self.style_weight == 0:
             raise ValueError("content_weight and style_weight cannot both be 0")

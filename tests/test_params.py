@@ -273,6 +273,7 @@ NON_DEFAULT = StyleParams(
     rank_rule=False,
     style_statistic="gram",
     min_scale_size=96,
+    tile_size=256,
     seed=42,
     backbone="vgg19-torchvision",
     device="cpu",
