@@ -27,10 +27,11 @@ def layers_note(params: StyleParams, used: Sequence[str]) -> str:
     left_out = [layer for layer in params.style_layers if layer not in used]
     if not left_out:
         return ""
+    side = style_side(params, params.size)
     return (
-        f"Style matched at {', '.join(used)}; {', '.join(left_out)} left out: at "
-        f"{style_side(params, params.size)} px the style image has too few positions there, and matching it "
-        "would copy the painting's layout rather than its texture."
+        f"Style matched at {', '.join(used)}; {', '.join(left_out)} left out: at {side} px the "
+        "style image has too few positions there, and matching it would copy the painting's "
+        "layout rather than its texture."
     )
 
 

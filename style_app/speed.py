@@ -6,12 +6,13 @@ each iteration ``a + b x pixels x share`` (small scales cost more per pixel than
 ``share`` is what a network stopped at the job's deepest layer costs against the default one:
 ``fixed_share + (1 - fixed_share) x`` its share of the multiply-adds (``JobPlan.network_work``),
 ``fixed_share`` being what a step costs whatever the depth (measured: 0.12 in fp32 on a CPU,
-0.65 under bf16 autocast, whose conversions dominate the shallow layers). Measured at start-up by ``calibrate`` (real
-iterations at two sizes, on a real example pair, set-up included), except on ZeroGPU, where
-CUDA exists only inside the GPU call: there the first job times its own scales and hands them
-back (``JobTiming``). Every finished job then corrects the model; until the first measurement
-it is a guess, and the page says so. Job threads and the warm-up both write the model, so it
-sits behind a lock.
+0.65 under bf16 autocast, whose conversions dominate the shallow layers).
+
+Measured at start-up by ``calibrate`` (real iterations at two sizes, on a real example pair,
+set-up included), except on ZeroGPU, where CUDA exists only inside the GPU call: there the
+first job times its own scales and hands them back (``JobTiming``). Every finished job then
+corrects the model; until the first measurement it is a guess, and the page says so. Job
+threads and the warm-up both write the model, so it sits behind a lock.
 """
 
 from __future__ import annotations

@@ -284,7 +284,8 @@ class StyleParams:
             )
         if self.tile_size and (self.tile_size % 16 or self.tile_size < 64):
             raise ValueError(
-                f"tile_size must be 0 (never tile) or a multiple of 16 from 64; got {self.tile_size}"
+                "tile_size must be 0 (never tile) or a multiple of 16 from 64; "
+                f"got {self.tile_size}"
             )
         if self.content_weight == 0 and self.style_weight == 0:
             raise ValueError("content_weight and style_weight cannot both be 0")
