@@ -267,13 +267,9 @@ def _build_scale(
     size, steps = planned.size, planned.steps
     content_rgb = to_tensor(resize(inputs.content, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
-    with torch.no_grad(), autocast(device, dtype):
-        features = net(content, tuple(dict.fromkeys(params.content_layers + params.style_layers)))
-    content_targets = {name: features[name].float() for name in params.content_layers}
-    content_statistics = {
-        name: style_statistics(features[name], params.style_statistic)
-        for name in params.style_layers
-    }
+    content_targets, content_statistics = _features_and_statistics(
+        net, dtype, content, params.content_layers, params
+    )
     styles = [
         _prepare_style(image, content, planned.style_side, params, device)
         for image in inputs.styles
@@ -458,17 +454,41 @@ def _style_statistics(
         if key in _STYLE_CACHE:
             _STYLE_CACHE.move_to_end(key)
             return _STYLE_CACHE[key]
-    with torch.no_grad(), autocast(style.device, dtype):
-        features = net(style, params.style_layers)
-    statistics = {
-        name: style_statistics(features[name], params.style_statistic)
-        for name in params.style_layers
-    }
+    _, statistics = _features_and_statistics(net, dtype, style, (), params)
     with _STYLE_CACHE_LOCK:
         _STYLE_CACHE[key] = statistics
         while len(_STYLE_CACHE) > _STYLE_CACHE_SIZE:
             _STYLE_CACHE.popitem(last=False)
     return statistics
+
+
+def _features_and_statistics(
+    net: VGG19Features,
+    dtype: torch.dtype,
+    image: torch.Tensor,
+    feature_layers: tuple[str, ...],
+    params: StyleParams,
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """An image's features (float32) at ``feature_layers`` and its style statistics at every
+    style layer: tile by tile (style_core.tiles) where the image is larger than the tile size,
+    so that a large scale's set-up never runs the network on the whole image."""
+    if params.tile_size and max(image.shape[-2:]) > params.tile_size:
+        return tiles.features_and_statistics(
+            net,
+            dtype,
+            image,
+            feature_layers,
+            params.style_layers,
+            params.style_statistic,
+            params.tile_size,
+        )
+    with torch.no_grad(), autocast(image.device, dtype):
+        features = net(image, tuple(dict.fromkeys(feature_layers + params.style_layers)))
+    statistics = {
+        name: style_statistics(features[name], params.style_statistic)
+        for name in params.style_layers
+    }
+    return {name: features[name].float() for name in feature_layers}, statistics
 
 
 def clear_style_cache() -> None:

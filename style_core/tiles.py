@@ -246,3 +246,37 @@ def _statistics(first, second, count, statistic):
     mean = first / count
     covariance = second / count - mean[:, None] * mean[None, :]
     return torch.cat([covariance, mean[None]], dim=0).unsqueeze(0)
+
+
+def features_and_statistics(
+    net: VGG19Features,
+    dtype: torch.dtype,
+    image: torch.Tensor,
+    feature_layers: Sequence[str],
+    statistic_layers: Sequence[str],
+    statistic: str,
+    tile_size: int,
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """A whole image's features at ``feature_layers`` (float32, assembled from the tiles'
+    cores) and its style statistics at ``statistic_layers`` (from their sums), without ever
+    running the network on more than a tile: what a scale's set-up needs of a large image."""
+    layers = tuple(dict.fromkeys(tuple(feature_layers) + tuple(statistic_layers)))
+    height, width = image.shape[-2:]
+    grid = tiles(height, width, tile_size, margin_for(layers))
+    features: dict[str, torch.Tensor] = {}
+    for tile in grid:
+        with torch.no_grad(), autocast(image.device, dtype):
+            own_features = net(_window(image, tile), tuple(feature_layers))
+        for name in feature_layers:
+            own, whole = _cores(tile, name)
+            core = own_features[name][own].float()
+            if name not in features:
+                shift = poolings_before(name)
+                shape = (1, core.shape[1], height >> shift, width >> shift)
+                features[name] = image.new_zeros(shape, dtype=torch.float32)
+            features[name][whole] = core
+    (sums,) = _gather(net, dtype, image, grid, [Region({})], tuple(statistic_layers), statistic)
+    statistics = {
+        name: _statistics(*(p.float() for p in parts), statistic) for name, parts in sums.items()
+    }
+    return features, statistics

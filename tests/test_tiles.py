@@ -147,3 +147,23 @@ def test_tile_size_is_checked():
     with pytest.raises(ValueError, match="tile_size must be 0 .never tile. or a multiple of 16"):
         StyleParams(tile_size=100).validate()
     assert StyleParams(tile_size=256).validate().tile_size == 256
+
+
+def test_a_large_images_set_up_is_gathered_from_tiles(net):
+    """Features and style statistics of a whole image, without running the network on it."""
+    from style_core.tiles import features_and_statistics
+
+    image = picture("content_chelsea.jpg", 320)
+    for statistic in ("mean-covariance", "gram"):
+        features, statistics = features_and_statistics(
+            net, torch.float32, image, CONTENT_LAYERS, STYLE_LAYERS_DEFAULT, statistic, 128
+        )
+        with torch.no_grad():
+            whole = net(image, CONTENT_LAYERS + STYLE_LAYERS_DEFAULT)
+        expected = whole["relu4_2"]
+        assert features["relu4_2"].shape == expected.shape
+        assert ((features["relu4_2"] - expected).norm() / expected.norm()) < 1e-5
+        for name in STYLE_LAYERS_DEFAULT:
+            reference = style_statistics(whole[name], statistic)
+            error = (statistics[name] - reference).norm() / reference.norm()
+            assert error < 1e-4, (statistic, name, float(error))
