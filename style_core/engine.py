@@ -90,15 +90,6 @@ class Snapshot:
 
 
 @dataclass
-class _Region:
-    """Where one style goes: its style statistics per layer and, with a mask, the region's
-    weight map at each layer's size, (1, 1, h, w) in 0..1 (None: the whole image)."""
-
-    targets: dict[str, torch.Tensor]
-    masks: dict[str, torch.Tensor] | None = None
-
-
-@dataclass
 class _Scale:
     """Per-scale targets; built fresh for every run (run state never outlives the call)."""
 
@@ -109,7 +100,7 @@ class _Scale:
     content_targets: dict[str, torch.Tensor]
     content_statistics: dict[str, torch.Tensor]  # per style layer: the style error's floor
     style_layers: tuple[str, ...]  # the style layers used at this scale
-    regions: list[_Region]  # one per style with a mask; one blended target without
+    regions: list[tiles.Region]  # one per style with a mask; one blended target without
     keep: torch.Tensor | None  # (1, 1, H, W) where the content stays (a mask, one style)
     style_image: torch.Tensor  # (1, 3, H, W) first style at output size, for init="style"
 
@@ -338,7 +329,7 @@ def _regions(
     size: tuple[int, int],
     device: torch.device,
     statistic: str,
-) -> tuple[list[_Region], torch.Tensor | None]:
+) -> tuple[list[tiles.Region], torch.Tensor | None]:
     """Where each style goes at this scale, and where the content is kept.
 
     No mask: one region, the whole image, matching the mixture of the styles (blend_statistics).
@@ -350,10 +341,10 @@ def _regions(
             name: blend_statistics([s[name] for s in per_style], inputs.blend, statistic)
             for name in layers
         }
-        return [_Region(blended)], None
+        return [tiles.Region(blended)], None
     painted = _mask_tensor(inputs.mask, size, device)
     regions = [
-        _Region({name: g[name] for name in layers}, _layer_masks(share, layers))
+        tiles.Region({name: g[name] for name in layers}, _layer_masks(share, layers))
         for g, share in zip(per_style, (painted, 1 - painted))
         if share.mean() > 1e-3  # an empty region has no style to match
     ]
@@ -568,7 +559,6 @@ def _optimise(
 
     # A scale larger than the tile size is evaluated tile by tile, exactly (style_core.tiles).
     tiled = bool(params.tile_size) and max(scale.size) > params.tile_size
-    tile_regions = [tiles.Region(r.targets, r.masks) for r in scale.regions]
 
     def tiled_closure() -> torch.Tensor:
         total, terms, gradient = tiles.evaluate(
@@ -576,7 +566,7 @@ def _optimise(
             dtype,
             image,
             content_targets=scale.content_targets,
-            regions=tile_regions,
+            regions=scale.regions,
             layer_weights=layer_weights,
             statistic=params.style_statistic,
             references=scale.content_statistics,

@@ -32,3 +32,15 @@ def channels(name: str) -> int:
         raise ValueError(f"unknown VGG19 layer {name!r}")
     block = int(name.removeprefix("conv").removeprefix("relu").removeprefix("pool")[0])
     return _BLOCK_CHANNELS[block]
+
+
+def receptive_field(layer: str) -> tuple[int, int]:
+    """(size, stride) in input pixels of one position at ``layer``: each 3x3 convolution
+    widens the field by 2 strides, each 2x2 pooling by 1 and doubles the stride."""
+    size, stride = 1, 1
+    for name in LAYER_NAMES[: LAYER_NAMES.index(layer) + 1]:
+        if name.startswith("conv"):
+            size += 2 * stride
+        elif name.startswith("pool"):
+            size, stride = size + stride, stride * 2
+    return size, stride

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from style_core.devices import autocast
-from style_core.layers import BLOCKS, LAYER_NAMES
+from style_core.layers import receptive_field
 from style_core.losses import statistics_error, total_variation
 from style_core.vgg import VGG19Features, poolings_before
 
@@ -48,28 +48,11 @@ class Region:
     masks: dict[str, torch.Tensor] | None = None
 
 
-def receptive_radius(layer: str) -> int:
-    """Pixels on each side of a position that reach it: (receptive field - 1) / 2. Each 3x3
-    convolution adds one position of its layer's stride; each 2x2 pooling adds half a stride
-    (VGG19: relu5_1 sees 156 px, radius 78)."""
-    position = LAYER_NAMES.index(layer)
-    radius, stride = 0.0, 1
-    for block, convs in BLOCKS:
-        for conv in range(1, convs + 1):
-            if LAYER_NAMES.index(f"conv{block}_{conv}") > position:
-                return math.ceil(radius)
-            radius += stride
-        if LAYER_NAMES.index(f"pool{block}") > position:
-            return math.ceil(radius)
-        radius += stride / 2
-        stride *= 2
-    return math.ceil(radius)
-
-
 def margin_for(layers: Sequence[str]) -> int:
     """A tile's margin for these layers: the deepest one's receptive radius, rounded up to the
     stride so that windows start on the grid too."""
-    radius = max(receptive_radius(layer) for layer in layers)
+    # Half the deepest layer's receptive field on each side of a position (relu5_1: 156 px).
+    radius = max((receptive_field(layer)[0] - 1) / 2 for layer in layers)
     return STRIDE * math.ceil(radius / STRIDE)
 
 
@@ -192,22 +175,22 @@ def _gather(net, dtype, image, grid, regions, style_layers, statistic) -> list[d
     """Per region, per style layer: ``_sums`` over every tile's core, in float64 (the
     covariance is E[f f^T] - mu mu^T: float32 sums would cancel digits)."""
     totals: list[dict] = [{} for _ in regions]
-    with torch.no_grad():
-        for tile in grid:
-            with autocast(image.device, dtype):
-                features = net(_window(image, tile), style_layers)
-            for region, total in zip(regions, totals):
-                for name in style_layers:
-                    own, whole = _cores(tile, name)
-                    mask = region.masks[name][whole] if region.masks else None
-                    parts = [
-                        p.double() for p in _sums(features[name][own].float(), mask, statistic)
-                    ]
-                    previous = total.get(name)
-                    total[name] = (
-                        parts if previous is None else [a + b for a, b in zip(previous, parts)]
-                    )
+    for tile in grid:
+        with torch.no_grad(), autocast(image.device, dtype):
+            features = net(_window(image, tile), style_layers)
+        _add_sums(totals, tile, features, regions, style_layers, statistic)
     return totals
+
+
+def _add_sums(totals, tile, features, regions, style_layers, statistic) -> None:
+    """Add one tile's core's ``_sums`` to each region's and style layer's running totals."""
+    for region, total in zip(regions, totals):
+        for name in style_layers:
+            own, whole = _cores(tile, name)
+            mask = region.masks[name][whole] if region.masks else None
+            parts = [p.double() for p in _sums(features[name][own].float(), mask, statistic)]
+            previous = total.get(name)
+            total[name] = parts if previous is None else [a + b for a, b in zip(previous, parts)]
 
 
 def _style_from_sums(sums, regions, layer_weights, statistic, references):
@@ -264,9 +247,10 @@ def features_and_statistics(
     height, width = image.shape[-2:]
     grid = tiles(height, width, tile_size, margin_for(layers))
     features: dict[str, torch.Tensor] = {}
-    for tile in grid:
+    sums: list[dict] = [{}]  # one region: the whole image
+    for tile in grid:  # one pass: the features kept and the statistics' sums
         with torch.no_grad(), autocast(image.device, dtype):
-            own_features = net(_window(image, tile), tuple(feature_layers))
+            own_features = net(_window(image, tile), layers)
         for name in feature_layers:
             own, whole = _cores(tile, name)
             core = own_features[name][own].float()
@@ -275,8 +259,8 @@ def features_and_statistics(
                 shape = (1, core.shape[1], height >> shift, width >> shift)
                 features[name] = image.new_zeros(shape, dtype=torch.float32)
             features[name][whole] = core
-    (sums,) = _gather(net, dtype, image, grid, [Region({})], tuple(statistic_layers), statistic)
+        _add_sums(sums, tile, own_features, [Region({})], tuple(statistic_layers), statistic)
     statistics = {
-        name: _statistics(*(p.float() for p in parts), statistic) for name, parts in sums.items()
+        name: _statistics(*(p.float() for p in parts), statistic) for name, parts in sums[0].items()
     }
     return features, statistics

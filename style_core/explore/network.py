@@ -12,20 +12,9 @@ from PIL import Image
 
 from style_core.devices import resolve_device
 from style_core.images import to_tensor
+from style_core.layers import receptive_field
 from style_core.params import StyleParams
-from style_core.vgg import LAYER_NAMES, get_vgg19
-
-
-def receptive_field(layer: str) -> tuple[int, int]:
-    """(size, stride) in input pixels of one position at ``layer``: each 3x3 convolution
-    widens the field by 2 strides, each 2x2 pooling by 1 and doubles the stride."""
-    size, stride = 1, 1
-    for name in LAYER_NAMES[: LAYER_NAMES.index(layer) + 1]:
-        if name.startswith("conv"):
-            size += 2 * stride
-        elif name.startswith("pool"):
-            size, stride = size + stride, stride * 2
-    return size, stride
+from style_core.vgg import get_vgg19
 
 
 def cluster_order(similarity: torch.Tensor) -> torch.Tensor:
