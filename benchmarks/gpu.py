@@ -2,10 +2,10 @@
 
     python benchmarks/gpu.py [--content examples/content_coffee.jpg] [--style examples/style_starry_night.jpg]
 
-Runs the engine's default job (512 px) and the app's GPU preset (1024 px, 400 steps) once each
-after a short warm-up run, and prints each job's seconds, the precision it ran in, its peak
-memory and what ``style_app.memory.job_bytes`` predicted (the figure a dedicated GPU refuses
-jobs by). The model is compared with the peak the caching allocator reserved
+Runs the engine's default job (512 px), the app's GPU preset (1024 px, 400 steps) and the
+print sizes (2048 and 4096 px, default steps) once each after a short warm-up run, and prints
+each job's seconds, the precision it ran in, the tiles its plan chose, its peak memory and
+what the plan predicted (``JobPlan.peak_bytes``, the figure a dedicated GPU refuses jobs by). The model is compared with the peak the caching allocator reserved
 (``torch.cuda.max_memory_reserved``), since its slack is meant to cover the allocator's
 fragmentation too; the peak allocated by tensors is printed beside it. On a machine without a
 CUDA GPU it says so and exits 0.
@@ -23,14 +23,19 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from style_app.memory import job_bytes  # noqa: E402 - after the path tweak above
-from style_core import StyleParams, run  # noqa: E402
+from style_core import StyleParams, run  # noqa: E402 - after the path tweak above
 from style_core.devices import resolve_precision  # noqa: E402
+from style_core.engine import device_plan  # noqa: E402
 from style_core.images import image_size  # noqa: E402
 from style_core.params import preset_for  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
-JOBS = {"default 512 px": StyleParams(), "GPU preset": preset_for("cuda")}
+JOBS = {
+    "default 512 px": StyleParams(),
+    "GPU preset": preset_for("cuda"),
+    "print 2048 px": StyleParams(size=2048),
+    "print 4096 px": StyleParams(size=4096),
+}
 
 
 def main() -> int:
@@ -49,17 +54,19 @@ def main() -> int:
         torch.cuda.synchronize()
         torch.cuda.empty_cache()  # else the reserved peak starts at the last job's cache
         torch.cuda.reset_peak_memory_stats()
+        plan = device_plan(params, image_size(args.content))  # the engine's, free memory now
         started = time.perf_counter()
         result = run(args.content, args.style, params)
         torch.cuda.synchronize()
         seconds = time.perf_counter() - started
         reserved = torch.cuda.max_memory_reserved() / 2**30
         allocated = torch.cuda.max_memory_allocated() / 2**30
-        predicted = job_bytes(params, image_size(args.content), dtype.itemsize) / 2**30
+        predicted = plan.peak_bytes / 2**30
+        tiles = "/".join(str(scale.tile or "whole") for scale in plan.scales)
         print(
             f"{name}: {params.size} px, {params.steps} steps -> {result.width}x{result.height} "
-            f"in {seconds:.1f} s; peak reserved {reserved:.2f} GB against the memory model's "
-            f"{predicted:.2f} GB (peak allocated {allocated:.2f} GB)"
+            f"in {seconds:.1f} s (tiles {tiles}); peak reserved {reserved:.2f} GB against the "
+            f"memory model's {predicted:.2f} GB (peak allocated {allocated:.2f} GB)"
         )
     return 0
 

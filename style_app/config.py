@@ -31,8 +31,9 @@ ZERO_GPU_MAX_SECONDS = 300  # the longest duration ZeroGPU grants one call
 DEVICE_KIND = resolve_device("auto").type
 HAS_GPU = DEVICE_KIND != "cpu"
 DEFAULTS = preset_for(DEVICE_KIND)
-# A GPU affords longer and larger jobs than the table's CPU slider ranges. On ZeroGPU the
-# sliders stop where a job still fits one call's duration cap (tests/test_app_zerogpu.py).
+# A GPU affords longer and larger jobs than the table's CPU slider ranges (2048 px: scales
+# past the device's memory are evaluated in tiles). On ZeroGPU a job that would not finish
+# within one call's duration cap is refused up front (tests/test_app_zerogpu.py).
 MAX_STEPS = (800 if ZERO_GPU else 2000) if HAS_GPU else int(KNOBS["steps"].ui[1])
-MAX_SIZE = (1280 if ZERO_GPU else 2048) if HAS_GPU else int(KNOBS["size"].ui[1])
+MAX_SIZE = 4096 if HAS_GPU else int(KNOBS["size"].ui[1])
 SLIDER_MAX = {"steps": MAX_STEPS, "size": MAX_SIZE}

@@ -17,14 +17,14 @@ from style_app import speed
 from style_app.api_doc import describe_parameters, parameter_help
 from style_app.config import DEVICE_KIND, ZERO_GPU
 from style_app.knob_notes import layers_note, small_style_notes
-from style_app.memory import check_fits
+from style_app.memory import check_fits, plan_here
 from style_app.results import save_result
 from style_app.settings import SETTING_FIELDS, build_params
 from style_app.speed import (
     JobTiming,
     eta_seconds,
-    gpu_seconds,
-    predicted_seconds,
+    gpu_duration,
+    plan_seconds,
     report,
     time_iterations,
     zero_gpu_refusal,
@@ -32,7 +32,7 @@ from style_app.speed import (
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
 from style_core.engine import clear_style_cache, matched_style_layers
 from style_core.images import load_image, load_mask
-from style_core.plan import plan_job, style_side
+from style_core.plan import JobPlan, style_side
 
 # What the region outside a mask gets: the API value -> the label the page shows.
 MASK_MODES = {
@@ -51,6 +51,7 @@ class Job:
     mask: Image.Image | None  # "L" at the content's size: white = style
     estimate: float  # seconds predicted before it started (what the page showed)
     measured: bool  # whether that prediction rests on a measured speed
+    plan: JobPlan  # its scales, steps and tiles, as the engine will run them here
     style_layers: tuple[str, ...] = ()  # the style layers its full-size scale matches
     notes: tuple[str, ...] = ()  # what the page says about settings that do less than they seem
 
@@ -113,7 +114,9 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
         mask_image = None if mask is None else load_mask(mask, content_image.size)
     except (ImageError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
-    estimate = round(predicted_seconds(params, content_image.size), 1)
+    shape = {"styles": len(style_images), "masked": mask_image is not None}
+    plan = plan_here(params, content_image.size, **shape)
+    estimate = round(plan_seconds(speed.MODEL.cost, plan), 1)
     measured = speed.MODEL.cost.measured
     # The decoded sizes: a JPEG draft never goes below twice the size the style is used at.
     style_sizes = [image.size for image in style_images]
@@ -126,6 +129,7 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
         mask_image,
         estimate,
         measured,
+        plan,
         used,
         tuple(note for note in notes if note),
     )
@@ -133,7 +137,7 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
 
 def check_size(job: Job) -> None:
     """Refuse, before any work, a job the device cannot hold or ZeroGPU would cut short."""
-    refusal = zero_gpu_refusal(predicted_seconds(job.params, job.content.size))
+    refusal = zero_gpu_refusal(plan_seconds(speed.MODEL.cost, job.plan))
     if refusal:
         raise gr.Error(refusal, print_exception=False)
     if not ZERO_GPU and DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
@@ -173,8 +177,9 @@ def _run_job(job: Job):
     try:
         for snapshot in stylize(job.content, job.styles, params, job.mask):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
-            if not snapshot.done:
-                iterations.append((snapshot.size[0] * snapshot.size[1], snapshot.elapsed))
+            if not snapshot.done:  # timed on the pixels the network ran on (tiles' windows)
+                pixels = job.plan.scales[snapshot.scale - 1].evaluated_pixels
+                iterations.append((pixels, snapshot.elapsed))
             if snapshot.image is None:
                 continue
             done = snapshot.done
@@ -186,9 +191,9 @@ def _run_job(job: Job):
                 save_result(snapshot, params, job.mask) if done else None,
             )
         guess = speed.MODEL.cost  # its fixed share: on ZeroGPU a guess until a job fits it
-        share = guess.step_share(plan_job(params, job.content.size))
+        share = guess.step_share(job.plan)
         fit = time_iterations(iterations, share, guess.fixed_share)
-        yield JobTiming(params, job.content.size, snapshot.elapsed, fit)
+        yield JobTiming(params, job.content.size, snapshot.elapsed, fit, job.plan)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
     except RuntimeError as error:  # torch.OutOfMemoryError on CUDA; plain RuntimeError on CPU/MPS
@@ -205,7 +210,7 @@ def _run_job(job: Job):
 
 
 def _gpu_duration(job: Job) -> int:
-    return gpu_seconds(job.params, job.content.size)
+    return gpu_duration(plan_seconds(speed.MODEL.cost, job.plan))
 
 
 # On ZeroGPU, spaces.GPU runs each call in a worker process holding the GPU for the duration
@@ -248,14 +253,13 @@ def _return_freed_memory() -> None:
 
 def _status(snapshot: Snapshot, job: Job) -> str:
     """One line of progress, then the job's notes (kept on every update, so none flashes by)."""
-    params = job.params
     width, height = snapshot.size
     head = "**Done.**" if snapshot.done else f"Iteration {snapshot.iteration}/{snapshot.total}"
     text = (
         f"{head} Scale {snapshot.scale}/{snapshot.scales} ({width}×{height}) · "
         f"{snapshot.elapsed:.1f} s"
     )
-    eta = eta_seconds(snapshot, params)
+    eta = eta_seconds(snapshot, job.plan)
     if not snapshot.done and eta is not None:
         text += f" · about {eta:.0f} s left"
     return "\n\n".join([text, *(f"*{note}*" for note in job.notes)])
@@ -288,7 +292,7 @@ def _progress(snapshot: Snapshot, job: Job) -> dict:
         "width": snapshot.size[0],
         "height": snapshot.size[1],
         "elapsed": round(snapshot.elapsed, 3),
-        "eta": eta_seconds(snapshot, job.params),
+        "eta": eta_seconds(snapshot, job.plan),
         "done": snapshot.done,
         "losses": dict(snapshot.losses),
         "style_layers": list(job.style_layers),  # matched at full size (the rank rule)

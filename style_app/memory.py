@@ -1,126 +1,78 @@
-"""GPU memory a job needs, from its pixels, so a dedicated GPU refuses what it cannot hold
-before any work (ZeroGPU slices are large enough for every slider value: see README).
-
-Per output pixel of the largest scale, a VGG19 pass to relu5_1 keeps every conv and ReLU
-output for the backward pass (the ReLUs are not in place), about ``ACTIVATION_FLOATS`` values
-in the network's precision; the style loss keeps float32 copies of the style layers' features
-per region it matches (``loss_bytes_per_pixel``); L-BFGS keeps ``2 x history`` image-sized
-float32 vectors (its curvature pairs) plus a few more. The rest (weights, Gram matrices) is a
-fixed part.
-"""
+"""The plan a job gets where the app runs (its tiles chosen by the device's memory), and a
+dedicated GPU refusing, before any work, a job that does not fit even in tiles."""
 
 from __future__ import annotations
 
-import torch
+from style_app.config import ZERO_GPU
+from style_core import StyleParams
+from style_core.engine import device_plan
+from style_core.memory import FREE_SHARE, Memory, device_budget
+from style_core.plan import JobPlan, plan_job
 
-from style_core import StyleParams, lbfgs
-from style_core.devices import resolve_precision
-from style_core.layers import channels
-from style_core.plan import plan_job
-from style_core.vgg import poolings_before
-
-# conv + ReLU outputs per pixel, blocks 1-5 up to relu5_1: 2 x (2x64 + 2x128/4 + 4x256/16 +
-# 4x512/64 + 512/256) = 580, plus the pooling outputs (30). tests/test_app_memory.py counts
-# them on the real network.
-ACTIVATION_FLOATS = 610
-ALLOCATOR_SLACK = 1.5  # backward transients and the caching allocator's fragmentation
-FIXED_BYTES = 400 * 2**20  # weights (float32, to relu5_1), Gram matrices, kernels' workspace
-FREE_SHARE = 0.9  # never plan on the last tenth of what the driver reports free
-FLOAT32_BYTES = 4  # the loss maths runs in float32 whatever the network's precision
+ZERO_GPU_ELEMENT_BYTES = 2  # ZeroGPU's H200 slices run the network in bf16
 
 
-def loss_bytes_per_pixel(
-    style_layers: tuple[str, ...],
-    statistic: str,
-    element_bytes: int,
-    *,
-    styles: int = 1,
-    masked: bool = False,
-) -> float:
-    """Bytes per output pixel that the style loss (style_core.losses) keeps for the backward
-    pass, beyond the activations: per region it matches (one without a mask, one per style
-    with one) and per style layer position (a layer n poolings deep has 1/4^n per pixel):
-    - mean and covariance: the centred float32 features (C floats) and two weight maps (the
-      mask or ones, and its square root);
-    - Gram with a mask: the masked float32 features (C floats) and the mask;
-    - Gram without a mask: the float32 features, a copy only when the network ran in a
-      half precision (in float32 they are the activation itself, counted above).
-    The full-size mask the engine keeps (4 B/px) is left to the slack.
-    tests/test_memory_buffers.py measures these buffers on real jobs."""
-    regions = styles if masked else 1
-    per_position = 0.0
-    for layer in style_layers:
-        if statistic != "gram":  # as style_core.losses.style_statistics: mean and covariance
-            floats = channels(layer) + 2
-        elif masked:
-            floats = channels(layer) + 1
-        else:
-            floats = channels(layer) if element_bytes < FLOAT32_BYTES else 0
-        per_position += floats / 4 ** poolings_before(layer)
-    return regions * FLOAT32_BYTES * per_position
+def zero_gpu_memory(styles: int = 1, masked: bool = False) -> Memory:
+    """What a ZeroGPU call may use, known without touching CUDA (spaces' own setting)."""
+    from spaces.config import Settings  # every Space has spaces; only ZeroGPU needs this
+
+    budget = FREE_SHARE * Settings().zerogpu_cuda_total_memory
+    return Memory(budget, ZERO_GPU_ELEMENT_BYTES, styles, masked)
 
 
-def job_bytes(
+def plan_here(
     params: StyleParams,
     content_size: tuple[int, int],
-    element_bytes: int,
     *,
     styles: int = 1,
     masked: bool = False,
-) -> int:
-    """Peak bytes of a job on a GPU: its largest (final) scale, with ``styles`` style images
-    and, if ``masked``, a mask saying where each goes. Every style layer is counted, although
-    the engine's rank rule may match fewer at the final scale."""
-    plan = plan_job(params, content_size)
-    width, height = plan.output_size
-    pixels = width * height
-    loss = loss_bytes_per_pixel(
-        params.style_layers, params.style_statistic, element_bytes, styles=styles, masked=masked
-    )
-    saved = (ACTIVATION_FLOATS * element_bytes + loss) * ALLOCATOR_SLACK  # for the backward
-    if params.optimizer == "lbfgs":
-        history = min(lbfgs.HISTORY_SIZE, plan.scales[-1].steps)
-        optimiser = 3 * 4 * (2 * history + 6)  # RGB float32 vectors: (s, y) pairs, grads, dir
-    else:
-        optimiser = 3 * 4 * 4  # Adam: two moments, the gradient, the image
-    return int(pixels * (saved + optimiser) + FIXED_BYTES)
+    start_side: int = 0,
+) -> JobPlan:
+    """The plan the engine will make for this job on this app's device. On ZeroGPU the main
+    process may not touch CUDA, so it plans on the slice's known memory."""
+    if ZERO_GPU:
+        return plan_job(params, content_size, zero_gpu_memory(styles, masked), start_side)
+    shape = {"styles": styles, "masked": masked, "start_side": start_side}
+    try:
+        return device_plan(params, content_size, **shape)
+    except RuntimeError:  # no driver to ask (tests build the GPU page on a CPU host)
+        return plan_job(params, content_size, start_side=start_side)
 
 
 def largest_size(
-    params: StyleParams,
-    content_size: tuple[int, int],
-    element_bytes: int,
-    budget: float,
-    *,
-    styles: int = 1,
-    masked: bool = False,
+    params: StyleParams, content_size: tuple[int, int], memory: Memory, start_side: int = 0
 ) -> int | None:
-    """The largest output size (a multiple of 64) whose job fits ``budget`` bytes."""
-    for size in range(params.size - params.size % 64, 127, -64):
-        need = job_bytes(
-            params.replace(size=size), content_size, element_bytes, styles=styles, masked=masked
-        )
-        if need <= budget:
+    """The largest output size (a multiple of 64) whose job fits ``memory``, tiles included."""
+    for size in range(params.size - params.size % 64, max(127, start_side), -64):
+        plan = plan_job(params.replace(size=size), content_size, memory, start_side)
+        if plan.peak_bytes <= memory.budget:
             return size
     return None
 
 
 def check_fits(
-    params: StyleParams, content_size: tuple[int, int], *, styles: int = 1, masked: bool = False
+    params: StyleParams,
+    content_size: tuple[int, int],
+    *,
+    styles: int = 1,
+    masked: bool = False,
+    start_side: int = 0,
 ) -> str | None:
-    """On a dedicated CUDA GPU: None if the job (``styles`` style images, ``masked`` if a mask
-    says where they go) fits its free memory, else what to lower."""
+    """On a dedicated CUDA GPU: None if the job (tiled where it must be) fits the free
+    memory, else the largest size that does."""
+    import torch  # the app's main process touches CUDA only on a dedicated GPU
+
+    from style_core.devices import resolve_precision
+
     device = torch.device("cuda")
     element_bytes = resolve_precision(params.precision, device).itemsize
-    free, _total = torch.cuda.mem_get_info()
-    budget = FREE_SHARE * free
-    shape = {"styles": styles, "masked": masked}
-    need = job_bytes(params, content_size, element_bytes, **shape)
-    if need <= budget:
+    memory = Memory(device_budget(device), element_bytes, styles, masked)
+    need = plan_job(params, content_size, memory, start_side).peak_bytes
+    if need <= memory.budget:
         return None
-    largest = largest_size(params, content_size, element_bytes, budget, **shape)
+    largest = largest_size(params, content_size, memory, start_side)
     lower = f"lower the output size to {largest} px or less" if largest else "try again later"
     return (
-        f"This job needs about {need / 2**30:.1f} GB of GPU memory at {params.size} px and "
-        f"{budget / 2**30:.1f} GB are free here: {lower}."
+        f"This job needs about {need / 2**30:.1f} GB of GPU memory at {params.size} px, even "
+        f"in tiles, and {memory.budget / 2**30:.1f} GB are free here: {lower}."
     )

@@ -33,6 +33,7 @@ from style_app.config import (
     ZERO_GPU,
     ZERO_GPU_MAX_SECONDS,
 )
+from style_app.memory import plan_here
 from style_core import Snapshot, StyleParams, stylize
 from style_core.images import fit_size
 from style_core.plan import JobPlan, plan_job
@@ -83,7 +84,7 @@ class SpeedModel:
             if not cost.measured and timing.fit is not None:
                 self._cost = timing.fit
                 return
-            planned = plan_seconds(cost, plan_job(timing.params, timing.size))
+            planned = plan_seconds(cost, timing.job_plan())
             factor = 0.5 + 0.5 * timing.elapsed / planned
             self._cost = cost.scaled(factor, measured=cost.measured)
 
@@ -96,6 +97,10 @@ class JobTiming:
     size: tuple[int, int]  # the content's (width, height)
     elapsed: float  # seconds, set-up included
     fit: Cost | None  # fitted to its own scales' timings (None: fewer than two scales)
+    plan: JobPlan | None = None  # the plan it ran (None: the app's plan of params and size)
+
+    def job_plan(self) -> JobPlan:
+        return self.plan or plan_here(self.params, self.size)
 
 
 def time_iterations(
@@ -233,34 +238,30 @@ def zero_gpu_refusal(seconds: float, what: str = "job") -> str | None:
     )
 
 
-def gpu_seconds(params: StyleParams, content_size: tuple[int, int]) -> int:
-    """The duration to ask ZeroGPU for this job."""
-    return gpu_duration(predicted_seconds(params, content_size))
-
-
 def plan_seconds(cost: Cost, plan: JobPlan) -> float:
-    """Seconds a job of this plan takes at this cost: each scale's set-up and iterations."""
+    """Seconds a job of this plan takes at this cost: each scale's set-up and iterations, on
+    the pixels the network runs on (a tiled scale's windows, margins included)."""
     return sum(
         cost.setup_a
-        + cost.setup_b * scale.pixels
-        + scale.steps * (cost.a + cost.b * cost.step_share(plan) * scale.pixels)
+        + cost.setup_b * (scale.window_pixels if scale.tile else scale.pixels)
+        + scale.steps * (cost.a + cost.b * cost.step_share(plan) * scale.evaluated_pixels)
         for scale in plan.scales
     )
 
 
 def predicted_seconds(params: StyleParams, content_size: tuple[int, int]) -> float:
     """Seconds the job should take here, from the cost model and the engine's plan."""
-    return plan_seconds(MODEL.cost, plan_job(params, content_size))
+    return plan_seconds(MODEL.cost, plan_here(params, content_size))
 
 
-def eta_seconds(snapshot: Snapshot, params: StyleParams) -> float | None:
+def eta_seconds(snapshot: Snapshot, plan: JobPlan) -> float | None:
     """Seconds left: the work left at the measured speed, or at this run's own pace once a
     quarter is done (it then knows about a busy machine or a slow upload)."""
     if snapshot.done:
         return 0.0
     if snapshot.progress >= 0.25:
         return snapshot.eta
-    return (1 - snapshot.progress) * predicted_seconds(params, snapshot.size)
+    return (1 - snapshot.progress) * plan_seconds(MODEL.cost, plan)
 
 
 def time_text(seconds: float) -> str:
@@ -319,7 +320,7 @@ def report(timing: JobTiming) -> None:
     if first and MODEL.cost.measured:
         cost = MODEL.cost
         print(
-            f"speed: measured on the first job's {len(plan_job(timing.params, timing.size).scales)}"
+            f"speed: measured on the first job's {len(timing.job_plan().scales)}"
             f" scales: {cost.a:.3g} s + {cost.b:.3g} s per pixel an iteration, a scale's set-up "
             f"{cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel; "
             f"{describe_quality('Balanced')}",

@@ -1,5 +1,7 @@
-"""Command line: ``python -m style_core CONTENT STYLE [STYLE ...] -o OUT.png``, and
-``python -m style_core explore EXPERIMENT [IMAGE ...] -o GRID.png`` for the Explore experiments."""
+"""Command line: ``python -m style_core CONTENT STYLE [STYLE ...] -o OUT.png``;
+``python -m style_core enlarge RESULT.png --size 2048 -o BIG.png`` to continue a result at
+larger scales; ``python -m style_core explore EXPERIMENT [IMAGE ...] -o GRID.png`` for the
+Explore experiments."""
 
 from __future__ import annotations
 
@@ -12,9 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from style_core import explore
-from style_core.engine import stylize
-from style_core.images import image_size, load_mask, save_png
-from style_core.params import KNOBS, StyleParams
+from style_core.engine import Snapshot, stylize
+from style_core.images import (
+    describe_sources,
+    file_digest,
+    image_size,
+    load_image,
+    load_mask,
+    read_mask,
+    read_params,
+    read_sources,
+    save_png,
+)
+from style_core.params import DEVICES, KNOBS, PRECISIONS, StyleParams
+from style_core.plan import enlarge_params
 from style_core.vgg import WeightsError
 
 DEFAULTS = StyleParams()
@@ -26,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m style_core",
         description="Neural style transfer (Gatys et al.) with VGG19.",
-        epilog="The experiments that explain it: python -m style_core explore --help",
+        epilog="Print size from a result: python -m style_core enlarge --help. The experiments "
+        "that explain it: python -m style_core explore --help",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("content", help="content image")
@@ -93,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["explore"]:
         return explore_main(argv[1:])
+    if argv[:1] == ["enlarge"]:
+        return enlarge_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     return _exit_code(lambda: _stylize_command(args))
@@ -127,42 +143,164 @@ def _check_output(output: Path) -> None:
 
 
 def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
-    from tqdm import tqdm  # only the CLI needs it
-
     mask = (
         None
         if args.mask is None
         else load_mask(args.mask, image_size(args.content, "content image"))
     )
+    for snapshot in _with_progress_bar(stylize(args.content, args.styles, params, mask), args):
+        if snapshot.done:  # the files were read: they exist
+            sources = describe_sources(args.content, args.styles)
+            save_png(snapshot.image, output, params, mask, sources)
+        elif (
+            args.save_every
+            and snapshot.image is not None
+            and (snapshot.iteration % args.save_every == 0)
+        ):
+            frame = output.with_name(f"{output.stem}_{snapshot.iteration:05d}.png")
+            save_png(snapshot.image, frame, params)
+    _say_saved(output, snapshot, args.quiet)
+    return 0
+
+
+def _with_progress_bar(
+    snapshots: typing.Iterator[Snapshot], args: argparse.Namespace
+) -> typing.Iterator[Snapshot]:
+    """The snapshots, drawing a progress bar (unless ``--quiet``) as they pass."""
+    from tqdm import tqdm  # only the CLI needs it
+
     # The bar is drawn at the first update, not before: stylize checks its inputs before the
     # first snapshot, and a bar printed ahead of that error would break the one-line message.
-    bar = tqdm(total=params.steps, unit="it", disable=args.quiet, dynamic_ncols=True, delay=0.1)
+    bar = tqdm(unit="it", disable=args.quiet, dynamic_ncols=True, delay=0.1)
     try:
-        for snapshot in stylize(args.content, args.styles, params, mask):
+        for snapshot in snapshots:
             bar.total = snapshot.total
             bar.update(snapshot.iteration - bar.n)
             bar.set_postfix(
                 scale=f"{snapshot.scale}/{snapshot.scales}",
                 loss=f"{snapshot.losses.get('total', float('nan')):.4g}",
             )
-            if snapshot.done:
-                save_png(snapshot.image, output, params, mask)
-            elif (
-                args.save_every
-                and snapshot.image is not None
-                and (snapshot.iteration % args.save_every == 0)
-            ):
-                frame = output.with_name(f"{output.stem}_{snapshot.iteration:05d}.png")
-                save_png(snapshot.image, frame, params)
+            yield snapshot
     finally:
         bar.close()
-    if not args.quiet:
+
+
+def _say_saved(output: Path, snapshot: Snapshot, quiet: bool) -> None:
+    if not quiet:
         print(
             f"saved {output} ({snapshot.image.width}x{snapshot.image.height}, "
             f"{snapshot.elapsed:.1f} s)",
             file=sys.stderr,
         )
+
+
+# --------------------------------------------------------------------------------------
+# python -m style_core enlarge RESULT.png --size 2048 -o BIG.png
+
+
+def build_enlarge_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="python -m style_core enlarge",
+        description="Continue a finished result at larger scales (2x, 4x, ... up to --size), "
+        "starting from it instead of over: the same job, with the settings and mask the "
+        "result PNG carries, for print and wallpaper sizes.",
+    )
+    add = parser.add_argument
+    add("result", metavar="RESULT.png", help="a result PNG made by this program or its app")
+    add("--size", type=int, required=True, help="long side of the enlarged picture in px")
+    add(
+        "--content",
+        metavar="FILE",
+        help="the content image; default: the file the result was made from, found by name "
+        "beside RESULT.png or in the current folder (results of the command line record it)",
+    )
+    add(
+        "--style", dest="styles", nargs="+", metavar="FILE", help="the style image(s); as --content"
+    )
+    add(
+        "--steps",
+        type=int,
+        help="iterations in all, shared by the new scales; default: as many per new scale as "
+        "the job's own last scale took",
+    )
+    add("--tile-size", type=int, help=KNOBS["tile_size"].help + " (default: the result's)")
+    add("--device", choices=DEVICES, help=KNOBS["device"].help)
+    add("--precision", choices=PRECISIONS, help=KNOBS["precision"].help)
+    add("-o", "--output", default="enlarged.png", help="output PNG path")
+    add("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def enlarge_main(argv: Sequence[str]) -> int:
+    try:
+        args = build_enlarge_parser().parse_args(argv)
+    except SystemExit as exited:  # --help (0) or a usage error, already printed (2)
+        return int(exited.code or 0)
+    return _exit_code(lambda: _enlarge_command(args))
+
+
+def _enlarge_command(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    _check_output(output)
+    result = Path(args.result)
+    params = read_params(result, "RESULT.png")
+    if params is None:
+        raise ValueError(
+            f"{result.name} carries no settings: enlarge needs a result PNG this program made"
+        )
+    start = load_image(result, "RESULT.png")
+    content, styles = _enlarge_sources(args, result)
+    changes = {
+        name: value
+        for name in ("tile_size", "device", "precision")
+        if (value := getattr(args, name)) is not None
+    }
+    params = enlarge_params(params.replace(**changes), max(start.size), args.size, args.steps)
+    mask = read_mask(result, "RESULT.png")
+    snapshots = stylize(content, styles, params, mask, start=start)
+    for snapshot in _with_progress_bar(snapshots, args):
+        if snapshot.done:
+            save_png(snapshot.image, output, params, mask, describe_sources(content, styles))
+    _say_saved(output, snapshot, args.quiet)
     return 0
+
+
+def _enlarge_sources(args: argparse.Namespace, result: Path) -> tuple[Path, list[Path]]:
+    """The content and style files: as given, else those the result PNG records, found by
+    name beside it or in the current folder and checked by their SHA-256."""
+    if args.content and args.styles:
+        return Path(args.content), [Path(style) for style in args.styles]
+    record = read_sources(result, "RESULT.png")
+    if record is None:
+        raise ValueError(
+            f"{result.name} does not record the files it was made from (results of the app "
+            "do not): give them with --content FILE --style FILE"
+        )
+    content = Path(args.content) if args.content else _find(record["content"], result, "--content")
+    styles = (
+        [Path(style) for style in args.styles]
+        if args.styles
+        else [_find(style, result, "--style") for style in record["styles"]]
+    )
+    return content, styles
+
+
+def _find(record: dict[str, str], result: Path, flag: str) -> Path:
+    name = Path(record["name"]).name  # a name only: never a path out of a PNG
+    candidates = [folder / name for folder in (result.parent, Path.cwd())]
+    found = [path for path in candidates if path.is_file()]
+    for path in found:
+        if file_digest(path) == record["sha256"]:
+            return path
+    if found:
+        raise ValueError(
+            f"{name} has changed since {result.name} was made from it (its SHA-256 differs): "
+            f"give the original with {flag} FILE"
+        )
+    raise ValueError(
+        f"{result.name} was made from {name}, which is neither beside it nor in this folder: "
+        f"give it with {flag} FILE"
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -51,8 +51,9 @@ from style_core.losses import (
     style_statistics,
     total_variation,
 )
+from style_core.memory import Memory, device_budget
 from style_core.params import MAX_STYLES, StyleParams
-from style_core.plan import ScalePlan, plan_job, style_side
+from style_core.plan import JobPlan, ScalePlan, plan_job, style_side
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
 # L-BFGS step lengths in pixels (0..1). Until it knows the curvature, a gradient step moves the
@@ -95,6 +96,8 @@ class _Scale:
 
     size: tuple[int, int]
     steps: int
+    tile: int  # evaluated in tiles of this many px; 0 = whole (style_core.plan)
+    history: int  # L-BFGS curvature pairs kept
     content_rgb: torch.Tensor  # (1, 3, H, W) the content image at this size
     content: torch.Tensor  # what the content loss sees: content_rgb (grey in luminance mode)
     content_targets: dict[str, torch.Tensor]
@@ -110,28 +113,35 @@ def stylize(
     styles: ImageInput | Sequence[ImageInput],
     params: StyleParams | None = None,
     mask: ImageInput | None = None,
+    start: ImageInput | None = None,
 ) -> Iterator[Snapshot]:
     """Run style transfer, yielding a Snapshot per iteration and a final one with the result.
 
     ``mask`` (optional, any image input; see ``images.load_mask``) says where the style goes:
     white = style, black = keep the content, grey blends; with two styles, white = the first
-    and black = the second. Stop early by closing the generator (or just stop iterating):
-    the work halts at once and tensors are released. Raises ValueError (ImageError for
-    images) on bad input, before any heavy work.
+    and black = the second. ``start`` (optional): a finished result of the same job to
+    continue from (Enlarge): only the scales above its size are optimised, from it
+    upsampled, ``params.steps`` shared equally between them. Stop early by closing the
+    generator (or just stop iterating): the work halts at once and tensors are released.
+    Raises ValueError (ImageError for images) on bad input, before any heavy work.
     """
     params = (params or StyleParams()).validate()
     started = time.perf_counter()
     # 1. Check and decode every input up front.
     inputs = _load_inputs(content, styles, mask, params)
+    image = None if start is None else _start_image(start, inputs, params)
     # 2. Device, precision and the shared frozen network.
     device = resolve_device(params.device)
     dtype = resolve_precision(params.precision, device)
     net = get_vgg19(params.backbone, params.pooling, device)
     generator = torch.Generator().manual_seed(params.seed)
     # 3. Coarse-to-fine optimisation, each scale starting from the previous result.
-    plan = plan_job(params, inputs.content.size)
-    clock = _Clock(started, plan.work(), params)
-    image = None
+    start_side = 0 if image is None else max(image.shape[-2:])
+    shape = {"styles": len(inputs.styles), "masked": inputs.mask is not None}
+    plan = device_plan(params, inputs.content.size, start_side=start_side, **shape)
+    clock = _Clock(started, plan, params)
+    if image is not None:
+        image = image.to(device)
     for index, planned in enumerate(plan.scales):
         scale = _build_scale(net, dtype, device, inputs, params, planned)
         start = _initial_image(image, scale, params, generator)
@@ -142,12 +152,42 @@ def stylize(
     yield clock.finish(scale, losses, image)
 
 
+def device_plan(
+    params: StyleParams,
+    content_size: tuple[int, int],
+    *,
+    styles: int = 1,
+    masked: bool = False,
+    start_side: int = 0,
+) -> JobPlan:
+    """The plan a job gets on the device it resolves to here: its memory decides the tiles
+    (``tile_size=-1``). Touches CUDA: on ZeroGPU only inside the GPU call."""
+    device = resolve_device(params.device)
+    element_bytes = resolve_precision(params.precision, device).itemsize
+    memory = Memory(device_budget(device), element_bytes, styles, masked)
+    return plan_job(params, content_size, memory, start_side)
+
+
+def _start_image(start: ImageInput, inputs: _Inputs, params: StyleParams) -> torch.Tensor:
+    """A finished result to continue from, (1, 3, h, w) on the CPU: grey in luminance mode
+    (the optimised image is), and of the content's shape."""
+    image = load_image(start, "result to enlarge", max_side=params.size)
+    (width, height), (content_width, content_height) = image.size, inputs.content.size
+    if abs(width / height - content_width / content_height) > 0.02 * width / height:
+        raise ValueError(
+            f"the result to enlarge is {width}x{height} but the content image is "
+            f"{content_width}x{content_height}: not the same shape, so not this job's result"
+        )
+    tensor = to_tensor(image)
+    return color.grey(tensor) if params.color == "luminance" else tensor
+
+
 class _Clock:
     """Turns optimiser steps into Snapshots: counts, progress by work done, preview throttle."""
 
-    def __init__(self, started: float, work: list[float], params: StyleParams) -> None:
-        self.started, self.work, self.params = started, work, params
-        self.total, self.done = sum(params.scale_steps()), 0
+    def __init__(self, started: float, plan: JobPlan, params: StyleParams) -> None:
+        self.started, self.work, self.params = started, plan.work(), params
+        self.total, self.done = plan.steps, 0
         self.last_preview = float("-inf")
 
     def tick(
@@ -259,13 +299,13 @@ def _build_scale(
     content_rgb = to_tensor(resize(inputs.content, size), device)
     content = color.grey(content_rgb) if params.color == "luminance" else content_rgb
     content_targets, content_statistics = _features_and_statistics(
-        net, dtype, content, params.content_layers, params
+        net, dtype, content, params.content_layers, params, planned.tile
     )
     styles = [
         _prepare_style(image, content, planned.style_side, params, device)
         for image in inputs.styles
     ]
-    per_style = [_style_statistics(net, dtype, style, params) for style in styles]
+    per_style = [_style_statistics(net, dtype, style, params, planned.tile) for style in styles]
     layers = _matched_layers(
         params, [_own_size(image, s) for image, s in zip(inputs.styles, styles)]
     )
@@ -276,6 +316,8 @@ def _build_scale(
     return _Scale(
         size,
         steps,
+        planned.tile,
+        planned.history,
         content_rgb,
         content,
         content_targets,
@@ -428,7 +470,7 @@ _STYLE_CACHE_SIZE = 32
 
 
 def _style_statistics(
-    net: VGG19Features, dtype: torch.dtype, style: torch.Tensor, params: StyleParams
+    net: VGG19Features, dtype: torch.dtype, style: torch.Tensor, params: StyleParams, tile: int
 ) -> dict[str, torch.Tensor]:
     digest = hashlib.sha1(style.cpu().numpy().tobytes()).hexdigest()
     key = (
@@ -445,7 +487,7 @@ def _style_statistics(
         if key in _STYLE_CACHE:
             _STYLE_CACHE.move_to_end(key)
             return _STYLE_CACHE[key]
-    _, statistics = _features_and_statistics(net, dtype, style, (), params)
+    _, statistics = _features_and_statistics(net, dtype, style, (), params, tile)
     with _STYLE_CACHE_LOCK:
         _STYLE_CACHE[key] = statistics
         while len(_STYLE_CACHE) > _STYLE_CACHE_SIZE:
@@ -459,19 +501,14 @@ def _features_and_statistics(
     image: torch.Tensor,
     feature_layers: tuple[str, ...],
     params: StyleParams,
+    tile: int,
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """An image's features (float32) at ``feature_layers`` and its style statistics at every
-    style layer: tile by tile (style_core.tiles) where the image is larger than the tile size,
-    so that a large scale's set-up never runs the network on the whole image."""
-    if params.tile_size and max(image.shape[-2:]) > params.tile_size:
+    style layer: tile by tile (style_core.tiles) where the scale is tiled and the image is
+    larger than a tile, so that a large scale's set-up never runs the network on all of it."""
+    if tile and max(image.shape[-2:]) > tile:
         return tiles.features_and_statistics(
-            net,
-            dtype,
-            image,
-            feature_layers,
-            params.style_layers,
-            params.style_statistic,
-            params.tile_size,
+            net, dtype, image, feature_layers, params.style_layers, params.style_statistic, tile
         )
     with torch.no_grad(), autocast(image.device, dtype):
         features = net(image, tuple(dict.fromkeys(feature_layers + params.style_layers)))
@@ -519,7 +556,12 @@ def _optimise(
         if name in scale.style_layers
     }
     if params.optimizer == "lbfgs":
-        optimizer = LBFGS(image, gradient_step=LBFGS_GRADIENT_STEP, max_step=LBFGS_MAX_STEP)
+        optimizer = LBFGS(
+            image,
+            history_size=scale.history,
+            gradient_step=LBFGS_GRADIENT_STEP,
+            max_step=LBFGS_MAX_STEP,
+        )
     else:
         optimizer = torch.optim.Adam([image], lr=params.learning_rate)
     values: dict[str, float] = {}
@@ -557,8 +599,8 @@ def _optimise(
         values.update({name: term.item() for name, term in terms.items()}, total=total.item())
         return total
 
-    # A scale larger than the tile size is evaluated tile by tile, exactly (style_core.tiles).
-    tiled = bool(params.tile_size) and max(scale.size) > params.tile_size
+    # A scale the plan tiles is evaluated tile by tile, exactly (style_core.tiles).
+    tiled = scale.tile > 0
 
     def tiled_closure() -> torch.Tensor:
         total, terms, gradient = tiles.evaluate(
@@ -571,7 +613,7 @@ def _optimise(
             statistic=params.style_statistic,
             references=scale.content_statistics,
             weights=(params.content_weight, params.style_weight, params.tv_weight),
-            tile_size=params.tile_size,
+            tile_size=scale.tile,
         )
         image.grad = gradient
         values.update(terms, total=total)

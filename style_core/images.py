@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
 import math
 import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,6 +25,7 @@ MAX_INPUT_PIXELS = 50_000_000  # refuse larger images before decoding them (deco
 MIN_SIDE = 32  # relu5_1 sits behind four 2x poolings: keep at least 2x2 positions there
 PARAMS_KEY = "parameters"
 MASK_KEY = "mask"  # PNG text chunk: the run's mask, itself a base64 greyscale PNG
+SOURCES_KEY = "sources"  # PNG text chunk: the files a run was made from (describe_sources)
 # A mask whose aspect ratio is this close to the content's is resized to fit (rounding, a
 # crop of a pixel or two); further off, it was made for another picture and is refused.
 MASK_ASPECT_TOLERANCE = 0.05
@@ -225,13 +229,17 @@ def save_png(
     path: str | os.PathLike,
     params: StyleParams | None = None,
     mask: ImageInput | None = None,
+    sources: dict[str, Any] | None = None,
 ) -> Path:
-    """Save as PNG with the run's parameters as a JSON text chunk (key ``parameters``) and
-    its mask, if any (any mask ``load_mask`` takes), as a base64 greyscale PNG at the image's
-    size (key ``mask``, compressed)."""
+    """Save as PNG with the run's parameters as a JSON text chunk (key ``parameters``), its
+    mask, if any (any mask ``load_mask`` takes), as a base64 greyscale PNG at the image's
+    size (key ``mask``, compressed), and ``sources`` (``describe_sources``: which files it
+    was made from, so that Enlarge can find them again)."""
     info = PngImagePlugin.PngInfo()
     if params is not None:
         info.add_text(PARAMS_KEY, params.to_json())
+    if sources is not None:
+        info.add_text(SOURCES_KEY, json.dumps(sources, sort_keys=True))
     if mask is not None:
         # No shape check here: the run already checked the mask against the content, and the
         # result's shape may differ from the content's (the short side is at least MIN_SIDE).
@@ -287,6 +295,41 @@ def read_mask(
     except ValueError:
         raise ImageError("the mask embedded in that PNG is damaged") from None
     return load_image(data, "embedded mask").convert("L")
+
+
+def describe_sources(content: str | os.PathLike, styles: list[str | os.PathLike]) -> dict:
+    """The input files of a run by name and SHA-256 (never by folder: a shared PNG should not
+    tell where its maker keeps files)."""
+    return {
+        "content": _describe_file(content),
+        "styles": [_describe_file(style) for style in styles],
+    }
+
+
+def _describe_file(path: str | os.PathLike) -> dict[str, str]:
+    return {"name": Path(path).name, "sha256": file_digest(path)}
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def read_sources(source: str | os.PathLike, name: str = "result PNG") -> dict | None:
+    """The ``describe_sources`` record a result PNG carries, or None (made by the app, or
+    before 2026-12-06). Raises ImageError for a file that is not a readable PNG."""
+    with _open_file(source, name) as image:
+        text = _png_text(image, SOURCES_KEY, name)
+    if not text:
+        return None
+    try:
+        sources = json.loads(text)
+        names = [sources["content"]] + list(sources["styles"])
+        if not all(isinstance(n["name"], str) and isinstance(n["sha256"], str) for n in names):
+            raise TypeError
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise ImageError(f"{name}: its record of the files it was made from is damaged") from None
+    return sources
 
 
 def _open_file(source: str | os.PathLike, name: str) -> Image.Image:

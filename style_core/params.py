@@ -102,7 +102,7 @@ class StyleParams:
         help="long side of the output in pixels; the content's aspect ratio is kept",
         label="Output size (long side, px)",
         limits=(64, 4096),
-        ui=(128, 1024, 32),
+        ui=(128, 2048, 32),
         widget="slider",
     )
     tv_weight: float = _knob(
@@ -224,10 +224,11 @@ class StyleParams:
         128, help="smallest long side used by coarse-to-fine", limits=(64, 1024)
     )
     tile_size: int = _knob(
-        0,
+        -1,
         help="evaluate scales larger than this many px (long side) in tiles of it, exactly "
-        "(memory of one tile); a multiple of 16; 0 = never tile",
-        limits=(0, 8192),
+        "(memory of one tile); a multiple of 16; 0 = never tile; -1 = only where the "
+        "device's memory needs it, in the largest tiles that fit",
+        limits=(-1, 8192),
     )
     device: DeviceName = _knob(
         "auto", help="auto = CUDA, then Apple MPS, then CPU", choices=DEVICES
@@ -282,9 +283,9 @@ class StyleParams:
                 f"style_blend has {len(self.style_blend)} weights; at most {MAX_STYLES} "
                 "(one per style image)"
             )
-        if self.tile_size and (self.tile_size % 16 or self.tile_size < 64):
+        if self.tile_size > 0 and (self.tile_size % 16 or self.tile_size < 64):
             raise ValueError(
-                "tile_size must be 0 (never tile) or a multiple of 16 from 64; "
+                "tile_size must be -1 (automatic), 0 (never tile) or a multiple of 16 from 64; "
                 f"got {self.tile_size}"
             )
         if self.content_weight == 0 and self.style_weight == 0:

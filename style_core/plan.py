@@ -8,11 +8,28 @@ it, so a change to what a job costs (print size, video) is made here and nowhere
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
+from style_core import lbfgs, tiles
 from style_core.images import fit_size
 from style_core.layers import BLOCKS, LAYER_NAMES, channels
+from style_core.memory import (
+    Memory,
+    history_pairs,
+    network_bytes_per_pixel,
+    optimiser_bytes_per_pixel,
+    scale_bytes,
+)
 from style_core.params import StyleParams
+
+# Tile sizes the automatic choice tries, largest first (multiples of tiles.STRIDE).
+TILE_SIZES = (2048, 1536, 1024, 768, 512, 384, 256)
+# A tiled step runs each window twice: a forward pass without gradients (the statistics'
+# sums), then forward and backward. The first costs about this share of the second
+# (benchmarks/print_size.py measures it).
+GATHER_SHARE = 0.35
+UNLIMITED = Memory(budget=math.inf, element_bytes=4)  # no budget: never tile automatically
 
 
 @dataclass(frozen=True)
@@ -22,10 +39,21 @@ class ScalePlan:
     size: tuple[int, int]  # (width, height) optimised at this scale
     steps: int  # iterations at this scale
     style_side: int  # long side the style images are used at
+    tile: int = 0  # evaluated in tiles of this many px (style_core.tiles); 0 = whole
+    window_pixels: int = 0  # tiled: the pixels of every tile's window (cores and margins)
+    history: int = lbfgs.HISTORY_SIZE  # L-BFGS curvature pairs kept (memory.history_pairs)
+    peak_bytes: int = 0  # memory this scale needs at its peak (style_core.memory)
 
     @property
     def pixels(self) -> int:
         return self.size[0] * self.size[1]
+
+    @property
+    def evaluated_pixels(self) -> float:
+        """Pixels one step runs the network on, forward and backward: the scale's own, or,
+        tiled, each window's twice (the statistics' pass without gradients counted at
+        GATHER_SHARE of a full one)."""
+        return self.window_pixels * (1 + GATHER_SHARE) if self.tile else self.pixels
 
 
 @dataclass(frozen=True)
@@ -43,19 +71,101 @@ class JobPlan:
     def steps(self) -> int:
         return sum(scale.steps for scale in self.scales)
 
+    @property
+    def peak_bytes(self) -> int:
+        return max(scale.peak_bytes for scale in self.scales)
+
     def work(self) -> list[float]:
-        """Relative cost of each scale: iterations x pixels (a VGG pass is linear in pixels)."""
-        return [scale.steps * scale.pixels for scale in self.scales]
+        """Relative cost of each scale: iterations x pixels the network runs on (a VGG pass
+        is linear in pixels)."""
+        return [scale.steps * scale.evaluated_pixels for scale in self.scales]
 
 
-def plan_job(params: StyleParams, content_size: tuple[int, int]) -> JobPlan:
-    """The plan of a job on a content image of this (width, height)."""
+def plan_job(
+    params: StyleParams,
+    content_size: tuple[int, int],
+    memory: Memory = UNLIMITED,
+    start_side: int = 0,
+) -> JobPlan:
+    """The plan of a job on a content image of this (width, height), on a device with this
+    ``memory`` (which decides the automatic tile size, ``tile_size=-1``). ``start_side``: the
+    long side of a finished result the job continues from (Enlarge; ``enlarge_sides``)."""
+    if start_side:
+        sides = enlarge_sides(start_side, params.size)
+        if params.steps < len(sides):
+            raise ValueError(
+                f"steps must be at least {len(sides)} to enlarge {start_side} px to "
+                f"{params.size} px (one per scale: {', '.join(map(str, sides))}); "
+                f"got {params.steps}"
+            )
+        steps = [
+            params.steps // len(sides) + (i < params.steps % len(sides)) for i in range(len(sides))
+        ]
+    else:
+        sides, steps = params.scale_sizes(), params.scale_steps()
     scales = tuple(
-        ScalePlan(fit_size(*content_size, side), steps, style_side(params, side))
-        for side, steps in zip(params.scale_sizes(), params.scale_steps(), strict=True)
+        _scale(params, fit_size(*content_size, side), count, memory)
+        for side, count in zip(sides, steps, strict=True)
     )
     deepest = max(params.content_layers + params.style_layers, key=LAYER_NAMES.index)
     return JobPlan(scales, network_work(deepest))
+
+
+def _scale(params: StyleParams, size: tuple[int, int], steps: int, memory: Memory) -> ScalePlan:
+    """One scale's plan: whole if its tile size allows, else its tiles and their memory."""
+    width, height = size
+    history = history_pairs(width * height, steps, lbfgs.HISTORY_SIZE)
+    per_pixel = optimiser_bytes_per_pixel(params.optimizer, history)
+    network = network_bytes_per_pixel(params.style_layers, params.style_statistic, memory)
+    layers = params.content_layers + params.style_layers
+
+    def planned(tile: int) -> ScalePlan:
+        grid = tiles.tiles(height, width, tile, tiles.margin_for(layers)) if tile else []
+        windows = [(w[1] - w[0]) * (w[3] - w[2]) for w in (t.window for t in grid)]
+        seen = max(windows) if tile else width * height
+        need = scale_bytes(width * height, seen, per_pixel, network)
+        side = style_side(params, max(size))
+        return ScalePlan(size, steps, side, tile, sum(windows), history, need)
+
+    if params.tile_size > 0:
+        return planned(params.tile_size if max(size) > params.tile_size else 0)
+    whole = planned(0)
+    if params.tile_size == 0 or whole.peak_bytes <= memory.budget:
+        return whole
+    fitting = (planned(tile) for tile in TILE_SIZES if tile < max(size))
+    return next((p for p in fitting if p.peak_bytes <= memory.budget), planned(TILE_SIZES[-1]))
+
+
+def enlarge_sides(start_side: int, size: int) -> list[int]:
+    """The scales that continue a result of ``start_side`` px up to ``size`` px, as
+    coarse-to-fine makes them: the size, halved while a half is still well above the start
+    (``ENLARGE_MIN_STEP``); smallest first."""
+    if size <= start_side:
+        raise ValueError(
+            f"size must be larger than the result's {start_side} px to enlarge it; got {size}"
+        )
+    sides = [size]
+    while sides[0] // 2 >= ENLARGE_MIN_STEP * start_side:
+        sides.insert(0, sides[0] // 2)
+    return sides
+
+
+# A scale of its own only from this far above the one before: 256 -> 640 px goes in one step
+# (a 320 px scale would redo most of what 256 px did).
+ENLARGE_MIN_STEP = 1.4
+
+
+def enlarge_params(
+    params: StyleParams, start_side: int, size: int, steps: int | None = None
+) -> StyleParams:
+    """The settings that continue a finished ``start_side`` px result of ``params`` up to
+    ``size`` px (``stylize(..., start=result)``): the same job, its size and steps changed.
+    ``steps`` (None: as many per new scale as the job's own last scale took) are shared
+    equally between the new scales."""
+    sides = enlarge_sides(start_side, size)
+    if steps is None:
+        steps = params.scale_steps()[-1] * len(sides)
+    return params.replace(size=size, steps=steps).validate()
 
 
 def style_side(params: StyleParams, output_long_side: int) -> int:

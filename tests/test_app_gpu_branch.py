@@ -34,7 +34,7 @@ def widget(app, label: str) -> gr.components.Component:
 def test_the_gpu_branch_uses_the_gpu_preset_and_limits(gpu_app):
     assert gpu_app.config.HAS_GPU
     assert gpu_app.config.DEFAULTS == preset_for("cuda")
-    assert (gpu_app.config.MAX_STEPS, gpu_app.config.MAX_SIZE) == (2000, 2048)
+    assert (gpu_app.config.MAX_STEPS, gpu_app.config.MAX_SIZE) == (2000, 4096)
     assert widget(gpu_app, "Steps (iterations)").maximum == gpu_app.config.MAX_STEPS
     assert widget(gpu_app, "Output size (long side, px)").maximum == gpu_app.config.MAX_SIZE
     # The sliders never offer what StyleParams refuses.

@@ -65,22 +65,31 @@ def zero_app():
 def a_job(app, steps: int, size: int, shape: tuple[int, int]):
     params = app.settings.build_params({"steps": steps, "size": size})
     content = Image.new("RGB", fit_size(*shape, size))
-    return app.job.Job(content, [content], params, None, estimate=0.0, measured=False)
+    plan = app.memory.plan_here(params, content.size)  # on the slice's memory, no CUDA
+    return app.job.Job(content, [content], params, None, 0.0, False, plan)
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (4, 3), (3, 4), (16, 9), (1, 4)])
-def test_the_duration_covers_the_slider_maxima(zero_app, shape):
+def test_the_duration_covers_the_gpu_preset_and_the_sliders_end_is_refused_or_asked_in_full(
+    zero_app, shape
+):
+    """The sliders go to 4096 px and 800 steps; a job that fits one call is asked for with its
+    whole headroom, one that would not is refused before the GPU is asked for."""
     app = zero_app
     assert app.config.ZERO_GPU and not app.speed.MODEL.cost.measured  # the first guess
-    steps, size = app.config.MAX_STEPS, app.config.MAX_SIZE
-    assert (steps, size) == (app.config.SLIDER_MAX["steps"], app.config.SLIDER_MAX["size"])
-    job = a_job(app, steps, size, shape)
-    predicted = app.speed.predicted_seconds(job.params, job.content.size)
-    duration = app.job._gpu_duration(job)
-    # The whole headroom fits under the cap: a maxed-out job is asked for in full.
+    assert app.config.SLIDER_MAX == {"steps": app.config.MAX_STEPS, "size": 4096}
     fixed, factor = app.speed.DURATION_HEADROOM
+    preset = a_job(app, app.config.DEFAULTS.steps, app.config.DEFAULTS.size, shape)
+    predicted = app.speed.plan_seconds(app.speed.MODEL.cost, preset.plan)
+    duration = app.job._gpu_duration(preset)
     assert fixed + factor * predicted <= duration <= app.config.ZERO_GPU_MAX_SECONDS
-    app.job.check_size(job)  # and is not refused
+    app.job.check_size(preset)  # not refused
+    largest = a_job(app, app.config.MAX_STEPS, app.config.MAX_SIZE, shape)
+    if fixed + app.speed.plan_seconds(app.speed.MODEL.cost, largest.plan) > 300:
+        with pytest.raises(gr.Error, match="300 s a ZeroGPU call may last"):
+            app.job.check_size(largest)
+    else:
+        app.job.check_size(largest)
 
 
 def test_a_job_longer_than_the_cap_is_refused_before_the_gpu(zero_app, monkeypatch):

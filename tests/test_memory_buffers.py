@@ -1,4 +1,4 @@
-"""The style loss's own buffers in the GPU memory model (style_app.memory.loss_bytes_per_pixel),
+"""The style loss's own buffers in the GPU memory model (style_core.memory.loss_bytes_per_pixel),
 measured on real tiny jobs on the CPU: the float32 tensors the loss saves for the backward
 pass, per output pixel, for each statistic, precision and number of regions."""
 
@@ -8,9 +8,11 @@ import pytest
 import torch
 from PIL import Image
 
-from style_app import job, memory
-from style_core import StyleParams, engine
+from style_app import job
+from style_core import StyleParams, engine, memory
+from style_core.memory import Memory
 from style_core.params import STYLE_LAYERS_DEFAULT
+from style_core.plan import plan_job
 from tests.conftest import make_content, make_style
 
 SIZES = (64, 128)  # two output sizes: the slope between them is the per-pixel part
@@ -91,20 +93,13 @@ def test_the_model_counts_the_buffers_the_loss_keeps(statistic, precision, style
 def test_a_split_mask_needs_a_second_region_of_loss_buffers():
     params = StyleParams(size=1024, steps=400)
     pixels = 1024 * 768
-    one = memory.job_bytes(params, (4, 3), 2)
-    split = memory.job_bytes(params, (4, 3), 2, styles=2, masked=True)
+    one = plan_job(params, (4, 3), Memory(float("inf"), 2)).peak_bytes
+    split = plan_job(params, (4, 3), Memory(float("inf"), 2, 2, True)).peak_bytes
     region = memory.loss_bytes_per_pixel(params.style_layers, params.style_statistic, 2)
     assert region > 400  # mean and covariance: a float32 copy of 122 channels per pixel
     assert split - one == pytest.approx(pixels * region * memory.ALLOCATOR_SLACK, rel=1e-3)
-    assert memory.job_bytes(params, (4, 3), 2, styles=2) == one  # blended: one region
-
-
-def test_zero_gpu_slices_hold_the_largest_split_mask_job():
-    from spaces.config import Settings
-
-    params = StyleParams(size=1280, steps=800)  # the ZeroGPU sliders' ends (style_app.config)
-    need = memory.job_bytes(params, (1, 1), 4, styles=2, masked=True)
-    assert need < memory.FREE_SHARE * Settings().zerogpu_cuda_total_memory
+    blended = plan_job(params, (4, 3), Memory(float("inf"), 2, 2)).peak_bytes
+    assert blended == one  # blended: one region
 
 
 def test_a_dedicated_gpu_counts_the_jobs_styles_and_mask(monkeypatch):
@@ -115,6 +110,7 @@ def test_a_dedicated_gpu_counts_the_jobs_styles_and_mask(monkeypatch):
     content = Image.new("RGB", (400, 300))
     mask = Image.new("L", (400, 300))
     params = StyleParams(size=512)
-    job.check_size(job.Job(content, [content, content], params, mask, 0.0, True))
-    job.check_size(job.Job(content, [content], params, None, 0.0, True))
+    plan = plan_job(params, content.size)
+    job.check_size(job.Job(content, [content, content], params, mask, 0.0, True, plan))
+    job.check_size(job.Job(content, [content], params, None, 0.0, True, plan))
     assert asked == [{"styles": 2, "masked": True}, {"styles": 1, "masked": False}]

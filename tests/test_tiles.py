@@ -144,7 +144,10 @@ def test_a_tiled_run_paints_the_untiled_runs_picture():
 def test_tile_size_is_checked():
     from style_core import StyleParams
 
-    with pytest.raises(ValueError, match="tile_size must be 0 .never tile. or a multiple of 16"):
+    with pytest.raises(
+        ValueError,
+        match=r"tile_size must be -1 \(automatic\), 0 \(never tile\) or a multiple of 16",
+    ):
         StyleParams(tile_size=100).validate()
     assert StyleParams(tile_size=256).validate().tile_size == 256
 
