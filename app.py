@@ -37,7 +37,8 @@ def main() -> None:
         share=args.share,
         max_file_size=MAX_UPLOAD,
         footer_links=["api", "gradio"],
-        # /stylize is also an MCP tool (at /gradio_api/mcp/), described from the table of knobs.
+        # /stylize and /enlarge are also MCP tools (at /gradio_api/mcp/), described from the
+        # table of knobs.
         mcp_server=True,
     )
 

@@ -1,5 +1,5 @@
-"""How ``/stylize`` and the ``/explore_*`` endpoints describe themselves to API clients and MCP
-tools, from the tables of knobs.
+"""How ``/stylize``, ``/enlarge`` and the ``/explore_*`` endpoints describe themselves to API
+clients and MCP tools, from the tables of knobs.
 
 Gradio reads an endpoint's words from two places: the function's docstring (its description,
 and, from the ``Args:`` section, each parameter's line in the MCP tool and the API page's MCP
@@ -83,6 +83,24 @@ def describe_component(component: gr.components.Component, text: str) -> None:
         return {**info(), "additional_description": text}
 
     component.api_info = api_info
+
+
+# --- The Enlarge endpoint (/enlarge) -------------------------------------------------------
+
+
+def enlarge_parameter_help(max_size: int, max_steps: int) -> dict[str, str]:
+    """Every /enlarge parameter's description, in the order clients pass them."""
+    return {
+        "result_png": "the full-size result PNG of a job made here (its settings and mask, "
+        "embedded in it, decide the enlarged job; /stylize and /enlarge return one as png)",
+        "content": "the content image the result was made from (an image file)",
+        "style": "the style image the result was made from (an image file)",
+        "style2": "the second style image, if the result was made with two",
+        "size": f"long side of the enlarged picture in px: larger than the result's, at most "
+        f"{max_size}; left out: twice the result's (up to {max_size})",
+        "steps": f"iterations in all, shared by the new scales, at most {max_steps}; left out: "
+        "as many per new scale as the result's own last scale took",
+    }
 
 
 # --- The Explore endpoints (/explore_<experiment>) -----------------------------------------

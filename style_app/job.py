@@ -30,7 +30,7 @@ from style_app.speed import (
     zero_gpu_refusal,
 )
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
-from style_core.engine import clear_style_cache, matched_style_layers
+from style_core.engine import check_start_shape, clear_style_cache, matched_style_layers
 from style_core.images import load_image, load_mask
 from style_core.plan import JobPlan, style_side
 
@@ -54,6 +54,12 @@ class Job:
     plan: JobPlan  # its scales, steps and tiles, as the engine will run them here
     style_layers: tuple[str, ...] = ()  # the style layers its full-size scale matches
     notes: tuple[str, ...] = ()  # what the page says about settings that do less than they seem
+    start: Image.Image | None = None  # Enlarge: the finished result it continues from
+
+    @property
+    def start_side(self) -> int:
+        """Long side of the result it continues from; 0 for a job from scratch."""
+        return 0 if self.start is None else max(self.start.size)
 
 
 def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="keep", **settings):
@@ -74,14 +80,7 @@ def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="ke
     # asked for: on ZeroGPU a refused upload then spends no GPU quota.
     job = prepare_job(content, style, style2, blend, mask, mask_mode, settings)
     check_size(job)
-    # closing(): a cancelled (closed) job closes the GPU call's generator at once, which
-    # stops the engine at its next snapshot.
-    with closing(run_on_gpu(job)) as updates:
-        for update in updates:
-            if isinstance(update, JobTiming):
-                report(update)  # measured inside the GPU call (on ZeroGPU, another process)
-            else:
-                yield update
+    yield from stream(job)
 
 
 # Gradio reads the Args section for the API page and the MCP tool's parameters.
@@ -105,17 +104,27 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
     blended = style2 is not None and mask is None
     params = build_params(settings, blend if blended else None)
     styles = [style] if style2 is None else [style, style2]
+    return make_job(params, content, styles, mask)
+
+
+def make_job(params: StyleParams, content, styles: list, mask=None, start=None) -> Job:
+    """Decode every image as the engine will and plan the job here (gr.Error if one is bad).
+    ``start``: a finished result (PIL image) to continue from, for Enlarge."""
     names = ["style image"] if len(styles) == 1 else ["style image 1", "style image 2"]
     # The sizes the engine decodes at (JPEG draft): the output's, the style's by style_scale.
     side = style_side(params, params.size)
     try:
         content_image = load_image(content, "content image", max_side=params.size)
+        if start is not None:  # before the mask: its own shape message would say less
+            check_start_shape(start.size, content_image.size)
         style_images = [load_image(s, n, max_side=side) for s, n in zip(styles, names)]
         mask_image = None if mask is None else load_mask(mask, content_image.size)
+        shape = {"styles": len(style_images), "masked": mask_image is not None}
+        start_side = 0 if start is None else max(start.size)
+        # Raises ValueError for an enlargement given too few steps for its new scales.
+        plan = plan_here(params, content_image.size, **shape, start_side=start_side)
     except (ImageError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
-    shape = {"styles": len(style_images), "masked": mask_image is not None}
-    plan = plan_here(params, content_image.size, **shape)
     estimate = round(plan_seconds(speed.MODEL.cost, plan), 1)
     measured = speed.MODEL.cost.measured
     # The decoded sizes: a JPEG draft never goes below twice the size the style is used at.
@@ -132,20 +141,34 @@ def prepare_job(content, style, style2, blend, mask, mask_mode, settings: dict) 
         plan,
         used,
         tuple(note for note in notes if note),
+        start,
     )
 
 
-def check_size(job: Job) -> None:
-    """Refuse, before any work, a job the device cannot hold or ZeroGPU would cut short."""
-    refusal = zero_gpu_refusal(plan_seconds(speed.MODEL.cost, job.plan))
+def check_size(job: Job, what: str = "job") -> None:
+    """Refuse, before any work, a job the device cannot hold or ZeroGPU would cut short;
+    ``what`` names it in the refusal ("job", "enlargement")."""
+    refusal = zero_gpu_refusal(plan_seconds(speed.MODEL.cost, job.plan), what)
     if refusal:
         raise gr.Error(refusal, print_exception=False)
     if not ZERO_GPU and DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
-        message = check_fits(
-            job.params, job.content.size, styles=len(job.styles), masked=job.mask is not None
-        )
+        shape = {"styles": len(job.styles), "masked": job.mask is not None}
+        message = check_fits(job.params, job.content.size, **shape, start_side=job.start_side)
         if message:
             raise gr.Error(message, print_exception=False)
+
+
+def stream(job: Job):
+    """Run a checked job on the GPU and yield its five outputs; its timing, measured inside
+    the GPU call (on ZeroGPU, another process), goes to the speed model here."""
+    # closing(): a cancelled (closed) job closes the GPU call's generator at once, which
+    # stops the engine at its next snapshot.
+    with closing(run_on_gpu(job)) as updates:
+        for update in updates:
+            if isinstance(update, JobTiming):
+                report(update)
+            else:
+                yield update
 
 
 def check_mask_mode(mode: str, has_style2: bool) -> None:
@@ -175,7 +198,7 @@ def _run_job(job: Job):
     iterations: list[tuple[int, float]] = []  # (pixels, elapsed) of each iteration
     params = job.params
     try:
-        for snapshot in stylize(job.content, job.styles, params, job.mask):
+        for snapshot in stylize(job.content, job.styles, params, job.mask, start=job.start):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
             if not snapshot.done:  # timed on the pixels the network ran on (tiles' windows)
                 pixels = job.plan.scales[snapshot.scale - 1].evaluated_pixels

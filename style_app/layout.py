@@ -9,6 +9,7 @@ import gradio as gr
 from style_app import canvas
 from style_app.api_doc import describe_component, parameter_help
 from style_app.config import DEFAULTS, EXAMPLES, JOBS_PER_DEVICE, QUEUE_SIZE
+from style_app.enlarge_row import enlarge_widgets, wire_enlarge
 from style_app.estimates import apply_quality, estimate, on_page_load, quality_choices
 from style_app.examples import EXAMPLE_PAIRS, FIRST_RESULT, example_rows
 from style_app.explore_tab import explore_tab
@@ -71,7 +72,7 @@ def input_column() -> dict[str, Any]:
 
 
 def output_column() -> dict[str, Any]:
-    """Result (the first example's, precomputed, until a run), status, plot, files."""
+    """Result (the first example's, precomputed, until a run), status, Enlarge, plot, files."""
     ui: dict[str, Any] = {}
     first = FIRST_RESULT if FIRST_RESULT.is_file() else None
     ui["output"] = gr.Image(
@@ -89,6 +90,7 @@ def output_column() -> dict[str, Any]:
         label="Status",  # the name API clients see; not shown on the page
         show_label=False,
     )
+    ui |= enlarge_widgets()
     with gr.Accordion("Before / after", open=True):
         first_pair = (str(EXAMPLES / f"content_{EXAMPLE_PAIRS[0][0]}.jpg"), str(first))
         ui["compare"] = gr.ImageSlider(
@@ -120,11 +122,12 @@ def output_column() -> dict[str, Any]:
 
 
 def wire_events(ui: dict[str, Any], demo: gr.Blocks) -> None:
-    """Run/Stop/examples start and cancel the job; estimate, quality and restore update widgets;
-    the canvas makes the mask."""
+    """Run/Stop/examples start and cancel the job, Enlarge continues its result; estimate,
+    quality and restore update widgets; the canvas makes the mask."""
     settings = ui["settings"]
     private = dict(queue=False, show_progress="hidden", api_visibility="private")
     wire_job(ui, private)
+    wire_enlarge(ui, private)
     timed = [ui["content"], settings["steps"], settings["size"], settings["multiscale"]]
     for component in timed:
         component.change(estimate, timed, ui["eta"], **private)

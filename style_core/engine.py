@@ -172,14 +172,20 @@ def _start_image(start: ImageInput, inputs: _Inputs, params: StyleParams) -> tor
     """A finished result to continue from, (1, 3, h, w) on the CPU: grey in luminance mode
     (the optimised image is), and of the content's shape."""
     image = load_image(start, "result to enlarge", max_side=params.size)
-    (width, height), (content_width, content_height) = image.size, inputs.content.size
+    check_start_shape(image.size, inputs.content.size)
+    tensor = to_tensor(image)
+    return color.grey(tensor) if params.color == "luminance" else tensor
+
+
+def check_start_shape(start_size: tuple[int, int], content_size: tuple[int, int]) -> None:
+    """Refuse (ValueError) a result to enlarge whose shape is not the content's: it was not
+    made from this content. Public so that the app can refuse before it asks for a GPU."""
+    (width, height), (content_width, content_height) = start_size, content_size
     if abs(width / height - content_width / content_height) > 0.02 * width / height:
         raise ValueError(
             f"the result to enlarge is {width}x{height} but the content image is "
             f"{content_width}x{content_height}: not the same shape, so not this job's result"
         )
-    tensor = to_tensor(image)
-    return color.grey(tensor) if params.color == "luminance" else tensor
 
 
 class _Clock:

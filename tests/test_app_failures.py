@@ -51,7 +51,7 @@ def assert_job_runs(images: tuple[str, str]) -> None:
 def failing_stylize(error: BaseException, updates: int = 0) -> Callable[..., Iterator[Snapshot]]:
     """A stand-in for style_core.stylize that yields ``updates`` previews, then raises."""
 
-    def stylize(content, styles, params, mask=None):
+    def stylize(content, styles, params, mask=None, start=None):
         for iteration in range(1, updates + 1):
             yield Snapshot(
                 iteration=iteration,

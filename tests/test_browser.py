@@ -1,4 +1,5 @@
-"""The app in a real browser: upload, Run, live updates, Done, then Run again and Stop; paint a mask.
+"""The app in a real browser: upload, Run, live updates, Done, then Run again and Stop; paint a mask;
+enlarge a result.
 
 Drives Debian's /usr/bin/chromium with Playwright (no browser download). Without it the test
 is skipped, except on CI (``CI`` set), where a missing browser is a failure.
@@ -10,6 +11,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from PIL import Image
@@ -285,3 +287,64 @@ def test_a_layer_weight_the_job_would_not_use_is_greyed_out(page):
         polling=100,
     )
     assert not weight.is_disabled()
+
+
+def test_enlarge_continues_the_result_at_twice_its_size(page, tmp_path):
+    """Enlarge 2× after a tiny job: the status says what it enlarges, streams to Done, and the
+    download becomes the PNG at twice the size, its embedded settings saying so."""
+    from playwright.sync_api import expect
+
+    from style_core import read_params
+
+    block(page, "Content").locator('input[type="file"]').set_input_files(CONTENT_EXAMPLE)
+    block(page, "Style").locator('input[type="file"]').set_input_files(STYLE_EXAMPLE)
+    set_slider(page, "Steps (iterations)", 10)
+    set_slider(page, "Output size (long side, px)", 128)
+    run_until_done(page)
+    link = block(page, "Full-size PNG (settings embedded)").get_by_role("link")
+    expect(link).to_have_attribute("href", re.compile(r"/stylized-[\w-]+\.png$"))
+    first_href = link.get_attribute("href")
+
+    def fetch(href: str, name: str) -> Path:
+        response = page.request.get(urljoin(page.url, href))
+        assert response.ok, (href, response.status)
+        (path := tmp_path / name).write_bytes(response.body())
+        return path
+
+    with Image.open(fetch(first_href, "first.png")) as first:
+        side = max(first.size)
+    assert side == 128
+
+    def factor(label: str):
+        return page.get_by_role("radio", name=label, exact=True)
+
+    # The factors name the sizes they give this result.
+    expect(factor(f"2× → {2 * side} px")).to_be_visible()
+    expect(factor(f"4× → {4 * side} px")).to_be_visible()
+    factor(f"2× → {2 * side} px").check()
+
+    shown_before = page.evaluate("window.seenSrcs.length")
+    page.get_by_role("button", name="Enlarge", exact=True).click()
+    note = f"Enlarging the {side} px result to {2 * side} px"
+    page.wait_for_function(
+        f"/^Iteration \\d+\\/\\d+/.test(window.statusText()) && "
+        f"window.statusText().includes({note!r})",
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        f"window.seenSrcs.length > {shown_before} && window.statusText().startsWith('Done.')",
+        polling=100,
+        timeout=TIMEOUT_MS,
+    )
+    assert note in status(page), status(page)
+    assert re.match(rf"Done\. Scale \d+/\d+ \({2 * side}×\d+\)", status(page)), status(page)
+
+    # The download is now the enlarged PNG, and the factors offer to enlarge that one.
+    expect(link).not_to_have_attribute("href", first_href)
+    expect(link).to_have_attribute("href", re.compile(r"\.png$"))
+    expect(factor(f"2× → {4 * side} px")).to_be_visible()
+    enlarged = fetch(link.get_attribute("href"), "enlarged.png")
+    with Image.open(enlarged) as picture:
+        assert max(picture.size) == 2 * side, picture.size
+    assert read_params(enlarged).size == 2 * side
