@@ -20,21 +20,15 @@ def zero_gpu_memory(styles: int = 1, masked: bool = False) -> Memory:
     return Memory(budget, ZERO_GPU_ELEMENT_BYTES, styles, masked)
 
 
-def plan_here(
-    params: StyleParams,
-    content_size: tuple[int, int],
-    *,
-    styles: int = 1,
-    masked: bool = False,
-    start_side: int = 0,
-) -> JobPlan:
-    """The plan the engine will make for this job on this app's device. On ZeroGPU the main
-    process may not touch CUDA, so it plans on the slice's known memory."""
+def plan_here(params: StyleParams, content_size: tuple[int, int], **shape: int) -> JobPlan:
+    """The plan the engine will make for this job on this app's device (``shape``: styles,
+    masked, start_side, as ``engine.device_plan`` takes them). On ZeroGPU the main process
+    may not touch CUDA, so it plans on the slice's known memory."""
+    start_side = shape.pop("start_side", 0)
     if ZERO_GPU:
-        return plan_job(params, content_size, zero_gpu_memory(styles, masked), start_side)
-    shape = {"styles": styles, "masked": masked, "start_side": start_side}
+        return plan_job(params, content_size, zero_gpu_memory(**shape), start_side)
     try:
-        return device_plan(params, content_size, **shape)
+        return device_plan(params, content_size, **shape, start_side=start_side)
     except RuntimeError:  # no driver to ask (tests build the GPU page on a CPU host)
         return plan_job(params, content_size, start_side=start_side)
 

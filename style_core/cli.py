@@ -232,11 +232,20 @@ def build_enlarge_parser() -> argparse.ArgumentParser:
 
 
 def enlarge_main(argv: Sequence[str]) -> int:
+    return _subcommand(build_enlarge_parser(), _enlarge_command, argv)
+
+
+def _subcommand(
+    parser: argparse.ArgumentParser,
+    command: typing.Callable[[argparse.Namespace], int],
+    argv: Sequence[str],
+) -> int:
+    """Parse, then run; usage mistakes and bad input are one line and exit code 2."""
     try:
-        args = build_enlarge_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as exited:  # --help (0) or a usage error, already printed (2)
         return int(exited.code or 0)
-    return _exit_code(lambda: _enlarge_command(args))
+    return _exit_code(lambda: command(args))
 
 
 def _enlarge_command(args: argparse.Namespace) -> int:
@@ -368,11 +377,7 @@ def explore_settings_from_args(args: argparse.Namespace) -> explore.ExploreSetti
 
 
 def explore_main(argv: Sequence[str]) -> int:
-    try:
-        args = build_explore_parser().parse_args(argv)
-    except SystemExit as exited:  # --help (0) or a usage error, already printed (2)
-        return int(exited.code or 0)
-    return _exit_code(lambda: _explore_command(args))
+    return _subcommand(build_explore_parser(), _explore_command, argv)
 
 
 def _explore_command(args: argparse.Namespace) -> int:

@@ -113,4 +113,7 @@ def test_a_dedicated_gpu_counts_the_jobs_styles_and_mask(monkeypatch):
     plan = plan_job(params, content.size)
     job.check_size(job.Job(content, [content, content], params, mask, 0.0, True, plan))
     job.check_size(job.Job(content, [content], params, None, 0.0, True, plan))
-    assert asked == [{"styles": 2, "masked": True}, {"styles": 1, "masked": False}]
+    assert asked == [
+        {"styles": 2, "masked": True, "start_side": 0},
+        {"styles": 1, "masked": False, "start_side": 0},
+    ]
