@@ -58,6 +58,12 @@ def test_readme_gradio_client_example_runs_against_the_app(app_server, monkeypat
     assert png.is_file()
     params = read_params(png)
     assert (params.steps, params.size) == (int(iterations[-1][1]), 256)
+    enlarged = re.search(r"^enlarged PNG: (.+\.png)$", out, flags=re.M)
+    assert enlarged, out
+    bigger = read_params(Path(enlarged.group(1)))
+    assert (bigger.size, bigger.steps, bigger.style_weight) == (512, 10, params.style_weight)
+    with Image.open(enlarged.group(1)) as image:
+        assert max(image.size) == 512
 
 
 def test_readme_style_core_example_runs(monkeypatch, capsys, tmp_path):
