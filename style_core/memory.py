@@ -37,7 +37,8 @@ FLOAT32_BYTES = 4  # the loss maths runs in float32 whatever the network's preci
 # (512 channels on 1/64 of the pixels).
 IMAGE_BYTES_PER_PIXEL = FLOAT32_BYTES * (5 * 3 + 8)
 # L-BFGS keeps up to lbfgs.HISTORY_SIZE curvature pairs, but never more than this many bytes
-# of them: 100 pairs of a 4096 x 3072 image would be 30 GB. A 1024 x 768 scale keeps all 100.
+# of them (nor a quarter of the job's memory): 100 pairs of a 4096 x 3072 image would be
+# 30 GB. A 1024 x 768 scale keeps all 100 where memory allows.
 HISTORY_BYTES = 2 * 2**30
 MIN_HISTORY = 5  # pairs: fewer and L-BFGS is little better than a gradient step
 # On a CPU a job plans on half the memory the OS says is available, and on no more than this:
@@ -98,9 +99,11 @@ def network_bytes_per_pixel(style_layers: tuple[str, ...], statistic: str, memor
     return (ACTIVATION_FLOATS * memory.element_bytes + loss) * ALLOCATOR_SLACK
 
 
-def history_pairs(pixels: int, steps: int, history_size: int) -> int:
-    """L-BFGS curvature pairs a scale of this many pixels keeps (no more than it has steps)."""
-    affordable = HISTORY_BYTES // (2 * 3 * FLOAT32_BYTES * pixels)
+def history_pairs(pixels: int, steps: int, history_size: int, budget: float = float("inf")) -> int:
+    """L-BFGS curvature pairs a scale of this many pixels keeps: no more than it has steps,
+    nor than HISTORY_BYTES or a quarter of the job's memory ``budget`` hold."""
+    room = min(HISTORY_BYTES, budget / 4)
+    affordable = int(room // (2 * 3 * FLOAT32_BYTES * pixels))
     return max(1, min(history_size, steps, max(MIN_HISTORY, affordable)))
 
 

@@ -114,7 +114,7 @@ def plan_job(
 def _scale(params: StyleParams, size: tuple[int, int], steps: int, memory: Memory) -> ScalePlan:
     """One scale's plan: whole if its tile size allows, else its tiles and their memory."""
     width, height = size
-    history = history_pairs(width * height, steps, lbfgs.HISTORY_SIZE)
+    history = history_pairs(width * height, steps, lbfgs.HISTORY_SIZE, memory.budget)
     per_pixel = optimiser_bytes_per_pixel(params.optimizer, history)
     network = network_bytes_per_pixel(params.style_layers, params.style_statistic, memory)
     layers = params.content_layers + params.style_layers

@@ -41,6 +41,10 @@ def test_large_scales_keep_fewer_lbfgs_pairs():
     assert memory.MIN_HISTORY <= big < 10
     pairs_bytes = 2 * big * 3 * 4 * 4096 * 3072
     assert pairs_bytes <= max(memory.HISTORY_BYTES, 2 * memory.MIN_HISTORY * 3 * 4 * 4096 * 3072)
+    # A job's memory budget caps them too: a quarter of 4 GB at 2048 x 1536.
+    capped = memory.history_pairs(2048 * 1536, 1000, 100, 4 * GB)
+    assert capped < memory.history_pairs(2048 * 1536, 1000, 100)
+    assert 2 * capped * 3 * 4 * 2048 * 1536 <= GB
 
 
 def test_without_a_budget_nothing_is_tiled_and_memory_grows_with_pixels():
