@@ -150,12 +150,31 @@ def check_size(job: Job, what: str = "job") -> None:
     ``what`` names it in the refusal ("job", "enlargement")."""
     refusal = zero_gpu_refusal(plan_seconds(speed.MODEL.cost, job.plan), what)
     if refusal:
+        largest = _largest_in_time(job)
+        if largest:
+            refusal += f" At {job.params.steps} steps, {largest} px fits."
         raise gr.Error(refusal, print_exception=False)
     if not ZERO_GPU and DEVICE_KIND == "cuda" and job.params.device in ("auto", "cuda"):
         shape = {"styles": len(job.styles), "masked": job.mask is not None}
         message = check_fits(job.params, job.content.size, **shape, start_side=job.start_side)
         if message:
             raise gr.Error(message, print_exception=False)
+
+
+def _largest_in_time(job: Job) -> int | None:
+    """The largest output size (a multiple of 64) whose job fits one ZeroGPU call."""
+    shape = {"styles": len(job.styles), "masked": job.mask is not None}
+    for size in range(job.params.size - 64 - job.params.size % 64, job.start_side, -64):
+        if size < 128:
+            break
+        params = job.params.replace(size=size)
+        try:
+            plan = plan_here(params, job.content.size, **shape, start_side=job.start_side)
+        except ValueError:  # an enlargement with fewer steps than its scales
+            continue
+        if not zero_gpu_refusal(plan_seconds(speed.MODEL.cost, plan)):
+            return size
+    return None
 
 
 def stream(job: Job):

@@ -99,7 +99,24 @@ def test_a_job_longer_than_the_cap_is_refused_before_the_gpu(zero_app, monkeypat
     job = a_job(app, app.config.MAX_STEPS, app.config.MAX_SIZE, (4, 3))
     with pytest.raises(gr.Error) as caught:
         app.job.check_size(job)
-    assert "300 s a ZeroGPU call may last: lower the steps or the size" in caught.value.message
+    message = caught.value.message
+    assert message.endswith("300 s a ZeroGPU call may last: lower the steps or the size.")
+
+
+def test_a_refusal_names_the_largest_size_that_fits_the_cap(zero_app, monkeypatch):
+    app = zero_app
+    measured = app.speed.SpeedModel(app.speed.Cost(0.01, 1e-7, measured=True))
+    monkeypatch.setattr(app.speed, "MODEL", measured)
+    job = a_job(app, app.config.MAX_STEPS, app.config.MAX_SIZE, (4, 3))
+    with pytest.raises(gr.Error) as caught:
+        app.job.check_size(job)
+    message = caught.value.message
+    assert "300 s a ZeroGPU call may last: lower the steps or the size." in message
+    largest = int(message.split(f"At {app.config.MAX_STEPS} steps, ")[1].split(" px fits.")[0])
+    assert largest % 64 == 0 and 128 <= largest < app.config.MAX_SIZE
+    app.job.check_size(a_job(app, app.config.MAX_STEPS, largest, (4, 3)))  # not refused
+    with pytest.raises(gr.Error):
+        app.job.check_size(a_job(app, app.config.MAX_STEPS, largest + 64, (4, 3)))
 
 
 def schedules(log: Path) -> list[dict]:
