@@ -1,8 +1,9 @@
 """Print size (issue 27): memory, speed, quality and seams of tiled jobs and of Enlarge.
 
-    python benchmarks/print_size.py memory [--sizes 2048 4096]
+    python benchmarks/print_size.py memory [--sizes 2048 4096] [--steps N]
     python benchmarks/print_size.py speed [--sizes 1024 2048 4096]
     python benchmarks/print_size.py enlarge --eval-dir ../shared/eval --styles-dir ../shared/styles [--pairs 6]
+    python benchmarks/print_size.py crops --out DIR  # seams and crops again from an enlarge run
     python benchmarks/print_size.py tiled --eval-dir ../shared/eval --styles-dir ../shared/styles [--pairs 6]
     python benchmarks/print_size.py history --eval-dir ../shared/eval --styles-dir ../shared/styles
 
@@ -67,21 +68,22 @@ def last(snapshots):
 # --- memory -----------------------------------------------------------------------------
 
 
-def measure_memory(sizes: list[int]) -> list[dict]:
+def measure_memory(sizes: list[int], steps: int | None) -> list[dict]:
     rows = []
     content_size = load_image(CONTENT).size
     for size in sizes:
-        params = StyleParams(size=size)
+        params = StyleParams(size=size, **({"steps": steps} if steps else {}))
         tiled = device_plan(params, content_size)
         whole = plan_job(params.replace(tile_size=0), content_size, _here_untiled())
         runs = [("auto", -1)]
         if whole.peak_bytes < 0.6 * memory._available_bytes():
             runs.append(("untiled", 0))
         for name, tile_size in runs:
-            peak, seconds = _cli_peak_rss(size, tile_size)
+            peak, seconds = _cli_peak_rss(size, tile_size, params.steps)
             rows.append(
                 {
                     "size": size,
+                    "steps": params.steps,
                     "run": name,
                     "tiles": [scale.tile for scale in tiled.scales] if tile_size else 0,
                     "peak_rss_gb": peak / GB,
@@ -101,12 +103,12 @@ def _here_untiled():
     return memory.Memory(float("inf"), dtype.itemsize)
 
 
-def _cli_peak_rss(size: int, tile_size: int) -> tuple[int, float]:
+def _cli_peak_rss(size: int, tile_size: int, steps: int) -> tuple[int, float]:
     """Peak RSS (bytes) and seconds of a CLI job in a fresh process."""
     with tempfile.TemporaryDirectory() as folder:
         command = [
             sys.executable, "-m", "style_core", str(CONTENT), str(STYLE),
-            "--size", str(size), "--tile-size", str(tile_size),
+            "--size", str(size), "--tile-size", str(tile_size), "--steps", str(steps),
             "-o", f"{folder}/out.png", "--quiet",
         ]  # fmt: skip
         # A wrapper process of its own, so that ru_maxrss is this job's alone.
@@ -175,8 +177,9 @@ def measure_enlarge(pairs, out_dir: Path, size: int = 2048) -> list[dict]:
         seconds = time.perf_counter() - started
         upscaled = small.resize(big.size, Image.Resampling.LANCZOS)
         name = f"{content.stem}__{style.stem}"
-        save_png(big, out_dir / f"{name}_enlarged.png", params)
         tile = plan.scales[-1].tile
+        save_png(big, out_dir / f"{name}_enlarged_tile{tile}.png", params)
+        save_png(small, out_dir / f"{name}_512.png", StyleParams())
         row = {"pair": name, "seconds": seconds, "tile": tile}
         for label, image in (("enlarged", big), ("lanczos", upscaled)):
             row[f"W_{label}"] = style_distance(image, style, content)
@@ -191,6 +194,33 @@ def measure_enlarge(pairs, out_dir: Path, size: int = 2048) -> list[dict]:
     if crops:
         _crop_sheet(crops).save(ROOT / "docs" / "print_size_crops.jpg", quality=90)
     return rows
+
+
+def crop_sheet_from(out_dir: Path, pairs) -> None:
+    """The seams and the crop sheet again from an earlier ``enlarge`` run's pictures in
+    ``out_dir`` (the 512 px results are remade where that run did not keep them: same seed,
+    same machine)."""
+    crops = []
+    for content, style in pairs:
+        name = f"{content.stem}__{style.stem}"
+        found = sorted(out_dir.glob(f"{name}_enlarged_tile*.png"))
+        if not found:
+            continue
+        enlarged = found[0]
+        tile = int(enlarged.stem.rsplit("_tile", 1)[1])
+        big = Image.open(enlarged).convert("RGB")
+        small_file = out_dir / f"{name}_512.png"
+        small = (
+            Image.open(small_file).convert("RGB")
+            if small_file.is_file()
+            else last(stylize(content, [style], StyleParams())).image
+        )
+        upscaled = small.resize(big.size, Image.Resampling.LANCZOS)
+        seams = {"enlarged": seam_ratio(big, tile), "lanczos": seam_ratio(upscaled, tile)}
+        print(json.dumps({"pair": name, "tile": tile, "seam": seams}), flush=True)
+        if len(crops) < 3:
+            crops.append(_corner_crops(big, upscaled, tile))
+    _crop_sheet(crops).save(ROOT / "docs" / "print_size_crops.jpg", quality=90)
 
 
 def pixel_patch_distance(output: Image.Image, style: Path, content: Path) -> float:
@@ -209,17 +239,21 @@ def pixel_patch_distance(output: Image.Image, style: Path, content: Path) -> flo
 
 
 def seam_ratio(image: Image.Image, tile: int) -> float:
-    """Mean absolute step between neighbouring pixels across the tile borders, over the same
-    everywhere else (1 = no seam; a visible seam is a larger step along a straight line)."""
+    """Mean absolute step between neighbouring pixels across each tile border line, over the
+    same across the lines 2 to 16 px either side of it (1 = no seam; a seam is a larger step
+    along a straight line than its surroundings have)."""
     pixels = to_tensor(image)[0].mean(0)  # (H, W) grey
-    across_columns = (pixels[:, 1:] - pixels[:, :-1]).abs()  # step between column x-1 and x
-    across_rows = (pixels[1:, :] - pixels[:-1, :]).abs()
-    columns = [x - 1 for x in range(tile, pixels.shape[1], tile)]
-    rows = [y - 1 for y in range(tile, pixels.shape[0], tile)]
-    at_borders = torch.cat([across_columns[:, columns].flatten(), across_rows[rows, :].flatten()])
-    return float(
-        at_borders.mean() / torch.cat([across_columns.flatten(), across_rows.flatten()]).mean()
-    )
+    # Step between column x-1 and x (row y-1 and y), averaged along the line: index x-1.
+    lines = {
+        "columns": (pixels[:, 1:] - pixels[:, :-1]).abs().mean(0),
+        "rows": (pixels[1:, :] - pixels[:-1, :]).abs().mean(1),
+    }
+    ratios = []
+    for steps in lines.values():
+        for border in range(tile - 1, len(steps) - 16, tile):
+            nearby = [steps[border + d] for d in (-16, -8, -4, -2, 2, 4, 8, 16)]
+            ratios.append(float(steps[border] / torch.stack(nearby).mean()))
+    return statistics.mean(ratios)
 
 
 def _corner_crops(big: Image.Image, upscaled: Image.Image, tile: int, side: int = 256):
@@ -289,23 +323,27 @@ def summarise(rows: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("memory", "speed", "enlarge", "tiled", "history"))
+    parser.add_argument("what", choices=("memory", "speed", "enlarge", "crops", "tiled", "history"))
     parser.add_argument("--sizes", type=int, nargs="+")
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--styles-dir", type=Path, default=ROOT.parent / "shared" / "styles")
     parser.add_argument("--pairs", type=int, default=6)
+    parser.add_argument("--steps", type=int, help="memory: steps of each job (default 60)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.mkdtemp(prefix="print_size_")))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     print(f"# {cpu_features()}; torch {torch.__version__}", flush=True)
     pairs = _spread(benchmark_pairs(args.eval_dir, args.styles_dir), args.pairs)
     if args.what == "memory":
-        rows = measure_memory(args.sizes or [2048, 4096])
+        rows = measure_memory(args.sizes or [2048, 4096], args.steps)
     elif args.what == "speed":
         rows = measure_speed(args.sizes or [1024, 2048, 4096])
     elif args.what == "enlarge":
         args.out.mkdir(parents=True, exist_ok=True)
         rows = measure_enlarge(pairs, args.out)
+    elif args.what == "crops":
+        crop_sheet_from(args.out, pairs)
+        return
     elif args.what == "tiled":
         rows = measure_tiled(pairs)
     else:
