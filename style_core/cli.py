@@ -1,7 +1,8 @@
 """Command line: ``python -m style_core CONTENT STYLE [STYLE ...] -o OUT.png``;
 ``python -m style_core enlarge RESULT.png --size 2048 -o BIG.png`` to continue a result at
-larger scales; ``python -m style_core explore EXPERIMENT [IMAGE ...] -o GRID.png`` for the
-Explore experiments."""
+larger scales; ``python -m style_core video CLIP STYLE -o OUT.mp4`` for a clip;
+``python -m style_core explore EXPERIMENT [IMAGE ...] -o GRID.png`` for the Explore
+experiments."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from style_core import explore
+from style_core import explore, video_io
 from style_core.engine import Snapshot, stylize
 from style_core.images import (
     describe_sources,
@@ -29,6 +30,7 @@ from style_core.images import (
 from style_core.params import DEVICES, KNOBS, PRECISIONS, StyleParams
 from style_core.plan import enlarge_params
 from style_core.vgg import WeightsError
+from style_core.video import VIDEO_KNOBS, VideoParams, stylize_video
 
 DEFAULTS = StyleParams()
 # Field types, resolved from the annotations (Literal aliases included).
@@ -39,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m style_core",
         description="Neural style transfer (Gatys et al.) with VGG19.",
-        epilog="Print size from a result: python -m style_core enlarge --help. The experiments "
-        "that explain it: python -m style_core explore --help",
+        epilog="Print size from a result: python -m style_core enlarge --help. A clip: python "
+        "-m style_core video --help. The experiments that explain it: python -m style_core "
+        "explore --help",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("content", help="content image")
@@ -69,10 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_knob(
-    parser: argparse.ArgumentParser, name: str, help: str, choices: tuple[str, ...]
+    parser: argparse.ArgumentParser,
+    name: str,
+    help: str,
+    choices: tuple[str, ...],
+    defaults: Any = DEFAULTS,
 ) -> None:
-    """One --flag per StyleParams field, its type read from the field's annotation."""
-    flag, default, kind = "--" + name.replace("_", "-"), getattr(DEFAULTS, name), HINTS[name]
+    """One --flag per field of ``defaults``' dataclass (StyleParams unless said), its type
+    read from the field's annotation."""
+    flag, default = "--" + name.replace("_", "-"), getattr(defaults, name)
+    kind = typing.get_type_hints(type(defaults))[name]
     if kind is bool:  # a switch that flips the default
         action = "store_false" if default else "store_true"
         flag = f"--no-{flag[2:]}" if default else flag
@@ -89,7 +98,7 @@ def _add_knob(
         parser.add_argument(flag, type=kind, default=default, help=help)
 
 
-def params_from_args(args: argparse.Namespace) -> StyleParams:
+def params_from_args(args: argparse.Namespace, save_every: int = 0) -> StyleParams:
     values = {}
     for name, knob in KNOBS.items():
         if knob.cli:
@@ -98,8 +107,8 @@ def params_from_args(args: argparse.Namespace) -> StyleParams:
             values[name] = tuple(value or ()) if is_list else value
     return StyleParams(
         **values,
-        preview_seconds=0.0 if args.save_every else DEFAULTS.preview_seconds,
-        preview_every=args.save_every,
+        preview_seconds=0.0 if save_every else DEFAULTS.preview_seconds,
+        preview_every=save_every,
     ).validate()
 
 
@@ -109,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return explore_main(argv[1:])
     if argv[:1] == ["enlarge"]:
         return enlarge_main(argv[1:])
+    if argv[:1] == ["video"]:
+        return video_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     return _exit_code(lambda: _stylize_command(args))
@@ -118,7 +129,7 @@ def _stylize_command(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if args.save_every < 0:
         raise ValueError(f"--save-every must be >= 0; got {args.save_every}")
-    params = params_from_args(args)
+    params = params_from_args(args, args.save_every)
     _check_output(output)
     return _run(args, params, output)
 
@@ -310,6 +321,85 @@ def _find(record: dict[str, str], result: Path, flag: str) -> Path:
         f"{result.name} was made from {name}, which is neither beside it nor in this folder: "
         f"give it with {flag} FILE"
     )
+
+
+# --------------------------------------------------------------------------------------
+# python -m style_core video CLIP STYLE -o OUT.mp4
+
+VIDEO_SIZE = 384  # a clip's default long side: every frame is a job (the picture's is 512)
+
+
+def build_video_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="python -m style_core video",
+        description="A clip in the style of a painting, without flicker: the first frame is "
+        "styled as a picture, every later one starts from the one before carried along the "
+        "optical flow and is held to it (Ruder et al. 2016). Writes an H.264 MP4 at the "
+        "clip's frame rate, with its audio.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add = parser.add_argument
+    add("clip", metavar="CLIP", help="the video: MP4, WebM, MOV, GIF, ...")
+    add("styles", nargs="+", metavar="STYLE", help="style image(s)")
+    add("-o", "--output", default="out.mp4", help="output MP4 path")
+    add("--max-frames", type=int, metavar="N", help="style only the first N frames")
+    for name, knob in VIDEO_KNOBS.items():
+        _add_knob(parser, name, knob.help, knob.choices, VideoParams())
+    for name, knob in KNOBS.items():
+        if knob.cli:
+            _add_knob(parser, name, knob.help, knob.choices)
+    parser.set_defaults(size=VIDEO_SIZE)
+    add("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def video_main(argv: Sequence[str]) -> int:
+    return _subcommand(build_video_parser(), _video_command, argv)
+
+
+def _video_command(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.suffix.lower() != ".mp4":
+        raise ValueError(f"output must be a .mp4 file; got {output.name}")
+    if not output.parent.is_dir():
+        raise ValueError(f"output folder does not exist: {output.parent}")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise ValueError(f"--max-frames must be at least 1; got {args.max_frames}")
+    params = params_from_args(args)
+    video = VideoParams(**{name: getattr(args, name) for name in VIDEO_KNOBS}).validate()
+    info = video_io.probe(args.clip)
+    for style in args.styles:  # every input checked before the first frame is decoded
+        image_size(style, "style image")
+    frames = min(info.frames, args.max_frames or info.frames)
+    pictures = video_io.read_frames(args.clip, params.size, frames)
+    updates = stylize_video(pictures, args.styles, params, video, frames)
+    written = 0
+    with video_io.VideoWriter(output, info.frame_rate, audio_from=args.clip) as writer:
+        for update in _with_frame_bar(updates, frames, args.quiet):
+            if update.frame_done:
+                writer.write(update.snapshot.image)
+                written += 1
+    if not args.quiet:
+        print(f"saved {output} ({written} frames, {update.elapsed:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def _with_frame_bar(updates, frames: int, quiet: bool):
+    """The clip's snapshots, drawing a bar of frames (unless ``quiet``) as they pass."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=frames, unit="frame", disable=quiet, dynamic_ncols=True, delay=0.1)
+    try:
+        for update in updates:
+            if update.frame_done:
+                bar.update(1)
+            bar.set_postfix(
+                iteration=f"{update.snapshot.iteration}/{update.snapshot.total}",
+                eta=f"{update.eta or 0:.0f}s",
+            )
+            yield update
+    finally:
+        bar.close()
 
 
 # --------------------------------------------------------------------------------------

@@ -90,6 +90,17 @@ class Snapshot:
         return self.elapsed * (1 - self.progress) / self.progress
 
 
+@dataclass(frozen=True)
+class Temporal:
+    """Holds a video frame to the previous stylised frame carried onto it by optical flow
+    (Ruder et al. 2016; style_core.video): ``weight`` x the mean squared pixel difference
+    from ``target``, counted where ``confidence`` says the flow can be trusted."""
+
+    target: torch.Tensor  # (1, 3, H, W) in 0..1, the output's size
+    confidence: torch.Tensor  # (1, 1, H, W) in 0..1
+    weight: float
+
+
 @dataclass
 class _Scale:
     """Per-scale targets; built fresh for every run (run state never outlives the call)."""
@@ -106,6 +117,7 @@ class _Scale:
     regions: list[tiles.Region]  # one per style with a mask; one blended target without
     keep: torch.Tensor | None  # (1, 1, H, W) where the content stays (a mask, one style)
     style_image: torch.Tensor  # (1, 3, H, W) first style at output size, for init="style"
+    temporal: Temporal | None = None  # a video frame's hold on the frame before (this size)
 
 
 def stylize(
@@ -114,6 +126,7 @@ def stylize(
     params: StyleParams | None = None,
     mask: ImageInput | None = None,
     start: ImageInput | None = None,
+    temporal: Temporal | None = None,
 ) -> Iterator[Snapshot]:
     """Run style transfer, yielding a Snapshot per iteration and a final one with the result.
 
@@ -121,7 +134,9 @@ def stylize(
     white = style, black = keep the content, grey blends; with two styles, white = the first
     and black = the second. ``start`` (optional): a finished result of the same job to
     continue from (Enlarge): only the scales above its size are optimised, from it
-    upsampled, ``params.steps`` shared equally between them. Stop early by closing the
+    upsampled, ``params.steps`` shared equally between them; a ``start`` of the output's
+    own size is refined at that size alone (a video frame from the one before).
+    ``temporal`` (optional, with such a start): a video frame's temporal term. Stop early by closing the
     generator (or just stop iterating): the work halts at once and tensors are released.
     Raises ValueError (ImageError for images) on bad input, before any heavy work.
     """
@@ -130,6 +145,8 @@ def stylize(
     # 1. Check and decode every input up front.
     inputs = _load_inputs(content, styles, mask, params)
     image = None if start is None else _start_image(start, inputs, params)
+    if temporal is not None and (image is None or max(image.shape[-2:]) != params.size):
+        raise ValueError("a temporal term needs a start image of the output's size")
     # 2. Device, precision and the shared frozen network.
     device = resolve_device(params.device)
     dtype = resolve_precision(params.precision, device)
@@ -144,6 +161,8 @@ def stylize(
         image = image.to(device)
     for index, planned in enumerate(plan.scales):
         scale = _build_scale(net, dtype, device, inputs, params, planned)
+        if temporal is not None:
+            scale.temporal = _temporal_at(temporal, scale, params)
         start = _initial_image(image, scale, params, generator)
         for step, losses, image in _optimise(net, dtype, start, scale, params):
             yield clock.tick(index, step, scale, losses, image)
@@ -333,6 +352,23 @@ def _build_scale(
         keep,
         style_for_init,
     )
+
+
+def _temporal_at(temporal: Temporal, scale: _Scale, params: StyleParams) -> Temporal:
+    """The temporal term at this scale's size and device, grey in luminance mode (the
+    optimised image is)."""
+    size = scale.content.shape[-2:]
+
+    def fit(tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.float().to(scale.content.device)
+        if tensor.shape[-2:] == size:
+            return tensor
+        return F.interpolate(tensor, size=size, mode="bilinear", align_corners=False)
+
+    target = fit(temporal.target)
+    if params.color == "luminance":
+        target = color.grey(target)
+    return Temporal(target, fit(temporal.confidence), temporal.weight)
 
 
 def _matched_layers(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> tuple[str, ...]:
@@ -600,6 +636,9 @@ def _optimise(
             + params.style_weight * terms["style"]
             + params.tv_weight * terms["tv"]
         )
+        if scale.temporal is not None:
+            terms["temporal"] = temporal_loss(image, scale.temporal)
+            total = total + scale.temporal.weight * terms["temporal"]
         total.backward()
         image.grad = image.grad.contiguous()  # the channels_last network hands back NHWC grads
         values.update({name: term.item() for name, term in terms.items()}, total=total.item())
@@ -621,6 +660,13 @@ def _optimise(
             weights=(params.content_weight, params.style_weight, params.tv_weight),
             tile_size=scale.tile,
         )
+        if scale.temporal is not None:  # per pixel: no tiles needed
+            held = image.detach().requires_grad_(True)
+            with torch.enable_grad():
+                term = temporal_loss(held, scale.temporal)
+                (scale.temporal.weight * term).backward()
+            gradient, terms = gradient + held.grad, {**terms, "temporal": term.item()}
+            total += scale.temporal.weight * term.item()
         image.grad = gradient
         values.update(terms, total=total)
         return torch.tensor(total)
@@ -636,6 +682,11 @@ def _optimise(
             with torch.no_grad():
                 image.clamp_(0, 1)
             yield step, dict(values), image
+
+
+def temporal_loss(image: torch.Tensor, temporal: Temporal) -> torch.Tensor:
+    """Mean over pixels of confidence x squared difference from the target (0..1 units)."""
+    return (temporal.confidence * (image.float() - temporal.target).pow(2)).mean()
 
 
 def _finish(image: torch.Tensor, scale: _Scale, params: StyleParams) -> Image.Image:

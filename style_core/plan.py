@@ -89,9 +89,11 @@ def plan_job(
 ) -> JobPlan:
     """The plan of a job on a content image of this (width, height), on a device with this
     ``memory`` (which decides the automatic tile size, ``tile_size=-1``). ``start_side``: the
-    long side of a finished result the job continues from (Enlarge; ``enlarge_sides``)."""
+    long side of a finished result the job continues from (Enlarge; ``enlarge_sides``), or
+    refines at its own size (a video frame from the one before)."""
     if start_side:
-        sides = enlarge_sides(start_side, params.size)
+        same = start_side == params.size
+        sides = [params.size] if same else enlarge_sides(start_side, params.size)
         if params.steps < len(sides):
             raise ValueError(
                 f"steps must be at least {len(sides)} to enlarge {start_side} px to "
