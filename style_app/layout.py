@@ -17,6 +17,7 @@ from style_app.job import MASK_MODES, before_after, stylize_job
 from style_app.knob_notes import BLEND_INFO, blend_slider_update, layer_slider_updates
 from style_app.restore import restore_settings
 from style_app.settings import LayerWeights
+from style_app.video_tab import video_tab
 from style_app.widgets import name_errors, settings_widgets, uploaded_image
 
 HEADER = """# 🎨 Neural style transfer
@@ -216,6 +217,8 @@ def build_demo() -> gr.Blocks:
                     ui = input_column()
                 with gr.Column(scale=1):
                     ui |= output_column()
+        with gr.Tab("Video", elem_id="video-tab"):
+            video_tab(demo)
         with gr.Tab("Explore"):
             explore_tab(demo)
         gr.Markdown(FOOTER)

@@ -32,7 +32,7 @@ class VideoParams:
     frame's). Validated once, like ``StyleParams``; shared by the CLI, the app and the API."""
 
     frame_steps: int = _knob(
-        8,  # a third of the first frame's work at the default job (benchmarks/video.py)
+        8,  # an eighth of the first frame's work at 256 px (benchmarks/video.py)
         help="iterations for each frame after the first (they start from the one before)",
         label="Steps for later frames",
         limits=(1, 1000),
@@ -40,12 +40,12 @@ class VideoParams:
         widget="slider",
     )
     temporal_weight: float = _knob(
-        2000.0,
+        500.0,  # more costs style (W) for little less flicker (benchmarks/RESULTS.md)
         help="how firmly each frame holds to the one before where the flow is trusted; "
         "0 = only the warped start",
         label="Temporal weight (less flicker)",
         limits=(0.0, 1e6),
-        ui=(0, 10_000, 100),
+        ui=(0, 5000, 50),
         widget="slider",
     )
     temporal: bool = _knob(

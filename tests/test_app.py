@@ -64,10 +64,12 @@ def test_import_builds_the_demo_without_launching():
     assert not app.demo.is_running
 
 
-def test_stylize_enlarge_and_the_explore_experiments_are_the_only_public_endpoints():
+def test_stylize_enlarge_video_and_the_explore_experiments_are_the_only_public_endpoints():
     info = app.demo.get_api_info()
     explore = [f"/explore_{name.replace('-', '_')}" for name in EXPERIMENTS]
-    assert sorted(info["named_endpoints"]) == sorted(["/stylize", "/enlarge", *explore])
+    assert sorted(info["named_endpoints"]) == sorted(
+        ["/stylize", "/enlarge", "/stylize_video", *explore]
+    )
     assert not info["unnamed_endpoints"]  # Stop, Examples, estimate and restore are UI-only
     parameters = info["named_endpoints"]["/stylize"]["parameters"]
     names = [p["parameter_name"] for p in parameters]

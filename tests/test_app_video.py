@@ -1,0 +1,169 @@
+"""The Video tab's job (style_app.video_job, the public /stylize_video and its MCP tool): a
+tiny clip styled and streamed with the video so far, every bad input refused with one
+sentence before any work, ZeroGPU parts, and the endpoint as API clients see it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import gradio as gr
+import pytest
+from clips import write_good, write_hostile
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from style_app import video_job
+from style_core.video_io import probe
+
+pytest.register_assert_rewrite("app_server", "test_app_client")
+
+from test_app_client import assert_readable  # noqa: E402
+from test_app_mcp import mcp  # noqa: E402
+
+pytest_plugins = ["app_server"]
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+STYLE = EXAMPLES / "style_wave.jpg"
+TINY = dict(size=64, steps=3, frame_steps=2)
+PARAMETERS = ["clip", "style", "size", "steps", "frame_steps", "temporal_weight", "temporal"]
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> dict[str, Path]:
+    return write_good(tmp_path_factory.mktemp("clips"))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> dict[str, Path]:
+    return write_hostile(tmp_path_factory.mktemp("hostile-clips"))
+
+
+@pytest.fixture(scope="module")
+def streamed(good) -> list[tuple]:
+    """Every update of a tiny job on the WebM clip (with audio), first 4 frames."""
+    clip = good["webm"]
+    limits = video_job.LIMITS
+    try:
+        video_job.LIMITS = video_job.VideoLimits(frames=4, seconds=60, pixels=limits.pixels)
+        with pytest.raises(gr.Error, match="at most 60 s and 4 frames"):
+            next(video_job.stylize_video_job(str(clip), str(STYLE), **TINY))
+    finally:
+        video_job.LIMITS = limits
+    return list(video_job.stylize_video_job(str(clip), str(STYLE), **TINY))
+
+
+def test_frames_stream_and_the_video_grows_to_the_whole_clip(streamed, good):
+    frames = probe(good["webm"]).frames
+    done = [update for update in streamed if update[3]["frame_done"]]
+    assert [update[3]["frame"] for update in done] == list(range(1, frames + 1))
+    videos = [update[2] for update in done]
+    assert len(set(videos)) == frames  # a new file after every frame
+    image, status, final, progress = streamed[-1]
+    assert status.startswith(f"**Done.** {frames} frames")
+    assert progress["done"] and progress["eta"] == 0
+    assert max(image.size) == 64
+
+
+def test_the_video_so_far_plays_at_the_clip_rate_with_its_audio(streamed, good, tmp_path):
+    # The job's folder is gone once it ended (Gradio copied each file when it was yielded),
+    # so this runs a fresh job and checks the video of its second update.
+    clip = good["webm"]
+    updates = video_job.stylize_video_job(str(clip), str(STYLE), **TINY)
+    for update in updates:
+        if update[3]["frame_done"] and update[3]["frame"] == 2:
+            copy = tmp_path / "two.mp4"
+            copy.write_bytes(Path(update[2]).read_bytes())
+            break
+    updates.close()
+    info = probe(copy)
+    assert info.frames == 2 and info.frame_rate == probe(clip).frame_rate
+    with av.open(str(copy)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert [s.codec_context.name for s in container.streams.audio] == ["aac"]
+
+
+@pytest.mark.parametrize(
+    "inputs, words",
+    [
+        ({"clip": None}, "Add a video clip"),
+        ({"style": None}, "Add a style image"),
+        ({"size": 4096}, "size must be between 64"),
+        ({"size": 100.5}, "size must be a whole number"),
+        ({"steps": 0}, "steps must be between 1"),
+        ({"frame_steps": 0}, "frame_steps"),
+        ({"temporal_weight": -1}, "temporal_weight"),
+    ],
+)
+def test_bad_values_are_refused_in_one_sentence(good, monkeypatch, inputs, words):
+    monkeypatch.setattr(video_job, "run_on_gpu", lambda *a: pytest.fail("reached the GPU"))
+    values = {"clip": str(good["mp4"]), "style": str(STYLE), **TINY, **inputs}
+    with pytest.raises(gr.Error) as caught:
+        next(video_job.stylize_video_job(**values))
+    assert words in caught.value.message
+    assert_readable(caught.value.message)
+
+
+def test_every_hostile_clip_is_refused_before_any_work(hostile, monkeypatch):
+    monkeypatch.setattr(video_job, "run_on_gpu", lambda *a: pytest.fail("reached the GPU"))
+    for name, path in hostile.items():
+        with pytest.raises(gr.Error) as caught:
+            next(video_job.stylize_video_job(str(path), str(STYLE), **TINY))
+        message = caught.value.message
+        assert path.name in message, (name, message)
+        assert_readable(message)
+
+
+def test_zero_gpu_parts_stay_under_the_cap(good, monkeypatch):
+    job = video_job.plan_video(str(good["mp4"]), 64, 3, 2, None, True)
+    job = video_job.replace(job, frames=10, first_seconds=100.0, later_seconds=30.0)
+    monkeypatch.setattr(video_job, "ZERO_GPU", True)
+    parts = video_job.parts(job)
+    assert parts[0][0] == 0 and parts[-1][1] == 10
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))  # contiguous, every frame once
+    for first, last in parts:
+        seconds = (100.0 if first == 0 else 30.0) + 30.0 * (last - first - 1)
+        assert seconds <= video_job.PART_SECONDS
+        assert video_job._gpu_duration([None] * (last - first), job, None, first) <= 300
+
+
+def test_the_estimate_names_the_frames_and_a_bad_clip(good, hostile):
+    text = video_job.estimate_text(str(good["mp4"]), 64, 3, 2, True)
+    assert "frames" in text and "⏱" in text
+    assert video_job.estimate_text(str(hostile["random bytes"]), 64, 3, 2, True).startswith("⚠")
+
+
+# --- through the HTTP API, as a client would -------------------------------------------
+
+
+def test_client_streams_stylize_video(app_server, good):
+    client = Client(app_server.url, verbose=False)
+    endpoint = client.view_api(return_format="dict", print_info=False)["named_endpoints"][
+        "/stylize_video"
+    ]
+    assert [p["parameter_name"] for p in endpoint["parameters"]] == PARAMETERS
+    assert all(p["python_type"]["description"] for p in endpoint["parameters"])
+    job = client.submit(
+        handle_file(str(good["mp4"])),
+        handle_file(str(STYLE)),
+        **TINY,
+        api_name="/stylize_video",
+    )
+    frame, status, video, progress = job.result(timeout=600)
+    assert status.startswith("**Done.**")
+    info = probe(video["video"] if isinstance(video, dict) else video)
+    assert info.frames == progress["frames"] == probe(good["mp4"]).frames
+    with pytest.raises(AppError, match="could not be read as a video"):
+        client.predict(
+            handle_file(str(EXAMPLES / "README.md")),
+            handle_file(str(STYLE)),
+            api_name="/stylize_video",
+        )
+
+
+def test_mcp_lists_the_video_tool_with_every_parameter_described(app_server):
+    tools = mcp(app_server.url, lambda session: session.list_tools())
+    (tool,) = [tool for tool in tools.tools if tool.name == "stylize_video_job"]
+    properties = tool.inputSchema["properties"]
+    assert set(PARAMETERS) <= set(properties)
+    assert all(properties[name].get("description") for name in PARAMETERS)
