@@ -2,7 +2,7 @@
 prediction of the job's time against the actual time, for the first job after start-up and
 for later ones.
 
-    python benchmarks/app_latency.py [--runs 3] [--fp32] [--pair CONTENT STYLE]
+    python benchmarks/app_latency.py [--runs 3] [--fp32] [--pair CONTENT STYLE] [--video]
 
 Starts `python app.py` on a free local port and waits for its warm-up (weights loaded, speed
 timed on this machine), which names the default "Balanced" job it fits here. Then it submits
@@ -11,7 +11,9 @@ from ../shared/eval, where it exists; else an example pair). "predicted" is the 
 page shows before Run (the app reports it as `estimate` in the progress JSON); the app
 corrects its speed after each run, so later predictions use what it learned. `--fp32` makes
 the app's process believe the CPU has no native bf16 (as on an AVX2-only machine): it runs in
-fp32 and times itself so.
+fp32 and times itself so. ``--video``: the Video tab's job instead (/stylize_video on the
+example clip and The Starry Night at the tab's defaults), the page's estimate against the
+clip's actual time.
 """
 
 from __future__ import annotations
@@ -55,11 +57,31 @@ def timed_job(client: Client, pair, **params) -> tuple[float, float, int, float,
     return first, time.perf_counter() - start, updates, predicted, engine
 
 
+CLIP = ROOT / "examples" / "clip_cat_coffee.mp4"
+
+
+def timed_video_job(client: Client) -> tuple[float, float, int, float, float]:
+    """As timed_job, for /stylize_video on the example clip at the tab's defaults."""
+    start = time.perf_counter()
+    job = client.submit(
+        handle_file(str(CLIP)), handle_file(str(EXAMPLE[1])), api_name="/stylize_video"
+    )
+    first, updates, predicted, engine = None, 0, None, None
+    for _frame, _status, _video, progress in job:
+        updates += 1
+        first = first or time.perf_counter() - start
+        predicted = predicted or progress["estimate"]
+        engine = progress["elapsed"]
+    job.result()
+    return first, time.perf_counter() - start, updates, predicted, engine
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fp32", action="store_true", help="as on a CPU without native bf16")
     parser.add_argument("--pair", nargs=2, type=Path, metavar=("CONTENT", "STYLE"))
+    parser.add_argument("--video", action="store_true", help="the Video tab's default job")
     args = parser.parse_args()
     pair = args.pair or (HELD_BACK if all(p.is_file() for p in HELD_BACK) else EXAMPLE)
     with tempfile.TemporaryDirectory() as site:
@@ -75,7 +97,13 @@ def main() -> None:
             print(f"{pair[0].name} x {pair[1].name}, {'fp32' if args.fp32 else 'auto'} precision")
             print(f"default job fitted here: {size} px, {steps} steps", flush=True)
             client = Client(server.url, verbose=False)
-            results = [timed_job(client, pair, steps=steps, size=size) for _ in range(args.runs)]
+            if args.video:
+                print(f"video: {CLIP.name} x {EXAMPLE[1].name} at the tab's defaults")
+                results = [timed_video_job(client) for _ in range(args.runs)]
+            else:
+                results = [
+                    timed_job(client, pair, steps=steps, size=size) for _ in range(args.runs)
+                ]
             print(server.log_tail().strip().splitlines()[-1])
     firsts, finals, updates, predicted, engine = zip(*results)
 
@@ -85,8 +113,9 @@ def main() -> None:
 
     print("| measure | first job | later (median) | runs |\n|---|---|---|---|")
     print(row("time to first streamed preview (s)", firsts, 2))
-    print(row(f"predicted before Run, {size} px (s)", predicted, 1))
-    print(row(f"actual time to the final {size} px result (s)", finals, 1))
+    what = "the clip" if args.video else f"the {size} px result"
+    print(row(f"predicted before Run, {what} (s)", predicted, 1))
+    print(row(f"actual time to {what}, final (s)", finals, 1))
     print(row("of which the engine's own run (s)", engine, 1))
     print(row("actual / predicted", [f / p for f, p in zip(finals, predicted)], 2))
     print(row("streamed updates per job", updates, 0))

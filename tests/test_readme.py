@@ -97,3 +97,18 @@ def test_readme_mask_example_runs(monkeypatch, tmp_path):
     assert mask is not None and mask.size == saved.size
     sky, ground = np.asarray(mask)[:20].mean(), np.asarray(mask)[-5:].mean()
     assert sky > 200 and ground < 10, (sky, ground)  # the example's sky mask, carried along
+
+
+def test_readme_video_example_runs(monkeypatch, tmp_path):
+    code = block_using("stylize_video")
+    code = replace(code, "read_frames(clip, 256)", "read_frames(clip, 64, 3)")
+    code = replace(
+        code, "StyleParams(), VideoParams()", "StyleParams(steps=3), VideoParams(frame_steps=2)"
+    )
+    out = tmp_path / "styled.mp4"
+    code = replace(code, '"styled.mp4"', repr(str(out)))
+    run(code, monkeypatch)
+    from style_core.video_io import probe
+
+    info = probe(out)
+    assert info.frames == 3 and max(info.width, info.height) == 64
