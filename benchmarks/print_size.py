@@ -6,6 +6,7 @@
     python benchmarks/print_size.py crops --out DIR  # seams and crops again from an enlarge run
     python benchmarks/print_size.py tiled --eval-dir ../shared/eval --styles-dir ../shared/styles [--pairs 6]
     python benchmarks/print_size.py history --eval-dir ../shared/eval --styles-dir ../shared/styles
+    python benchmarks/print_size.py style-res --eval-dir ../shared/eval --styles-dir ../shared/styles
 
 - memory: a CLI job at each size in a fresh process (``--tile-size -1``, automatic, and
   ``0``, untiled, where the plan says it fits this machine's RAM), its peak RSS against the
@@ -19,6 +20,12 @@
   sheet of 100% crops at tile corners to docs/print_size_crops.jpg.
 - tiled: per pair, the default job at 1024 px untiled and with 256 px tiles: W, E and the
   mean and largest pixel difference.
+- style-res: a style picture smaller than the output, blurred up to the output's size (the
+  engine's way) against used at the size it has: per pair, the style shrunk to 512 px stands
+  for a picture half the output's size, and the default 512 px result is enlarged to 1024 px
+  both ways: W at 512 px (the look), the pixel-patch distance to the style as it is (its own
+  pixels, not blurred up), sharpness (mean absolute Laplacian against the style's own), E;
+  a crop sheet to docs/style_resolution_crops.jpg.
 - history: per pair, the default 512 px job keeping all L-BFGS pairs and keeping only
   ``memory.MIN_HISTORY`` (what a 4096 px scale keeps): W and E.
 
@@ -296,6 +303,68 @@ def measure_tiled(pairs, size: int = 1024, tile: int = 256) -> list[dict]:
     return rows
 
 
+# --- a style smaller than the output ---------------------------------------------------
+
+
+def measure_style_resolution(pairs, out_dir: Path, size: int = 1024, own: int = 512) -> list[dict]:
+    from style_core import engine
+
+    blur_up = engine._prepare_style
+
+    def as_it_is(style_image, content, long_side, params, device):
+        return blur_up(style_image, content, min(long_side, max(style_image.size)), params, device)
+
+    rows, crops = [], []
+    for content, style in pairs:
+        small_style = out_dir / f"{style.stem}_{own}.png"
+        resize(load_image(style), _fit(load_image(style).size, own)).save(small_style)
+        start = last(stylize(content, [small_style], StyleParams())).image
+        params = enlarge_params(StyleParams(), max(start.size), size)
+        row = {"pair": f"{content.stem}__{style.stem}"}
+        pictures = {}
+        for label, prepare in (("blurred_up", blur_up), ("as_it_is", as_it_is)):
+            engine._prepare_style = prepare
+            try:
+                image = last(stylize(content, [small_style], params, start=start)).image
+            finally:
+                engine._prepare_style = blur_up
+            image.save(out_dir / f"{row['pair']}_{label}.png")
+            pictures[label] = image
+            row[f"W512_{label}"] = style_distance(image, small_style, content, size=512)
+            row[f"Wpx_own_{label}"] = _patch_distance_own(image, small_style, content)
+            row[f"sharpness_{label}"] = _sharpness(image) / _sharpness(load_image(small_style))
+            row[f"E_{label}"] = structure_lost(image, content)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        if len(crops) < 3:
+            box = (size // 2 - 128, size // 3 - 128, size // 2 + 128, size // 3 + 128)
+            crops.append((pictures["blurred_up"].crop(box), pictures["as_it_is"].crop(box)))
+    _crop_sheet(crops).save(ROOT / "docs" / "style_resolution_crops.jpg", quality=90)
+    return rows
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    scale = side / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _patch_distance_own(output: Image.Image, style: Path, content: Path) -> float:
+    """Sliced W-1 of 5x5 RGB patches: the output at its size, the style at the size it has."""
+
+    def patches(picture: Image.Image) -> torch.Tensor:
+        return F.unfold(to_tensor(picture), 5, stride=4)
+
+    target = _projected_quantiles(patches(load_image(style)))
+    distance = lambda picture: float((_projected_quantiles(patches(picture)) - target).abs().mean())  # noqa: E731
+    return distance(output) / distance(resize(load_image(content), output.size))
+
+
+def _sharpness(picture: Image.Image) -> float:
+    grey = to_tensor(picture).mean(1, keepdim=True)
+    laplacian = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+    return float(F.conv2d(grey, laplacian).abs().mean())
+
+
 # --- L-BFGS history -----------------------------------------------------------------------
 
 
@@ -323,7 +392,9 @@ def summarise(rows: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("memory", "speed", "enlarge", "crops", "tiled", "history"))
+    parser.add_argument(
+        "what", choices=("memory", "speed", "enlarge", "crops", "tiled", "history", "style-res")
+    )
     parser.add_argument("--sizes", type=int, nargs="+")
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--styles-dir", type=Path, default=ROOT.parent / "shared" / "styles")
@@ -346,9 +417,12 @@ def main() -> None:
         return
     elif args.what == "tiled":
         rows = measure_tiled(pairs)
+    elif args.what == "style-res":
+        args.out.mkdir(parents=True, exist_ok=True)
+        rows = measure_style_resolution(pairs, args.out)
     else:
         rows = measure_history(pairs)
-    if args.what in ("enlarge", "tiled", "history"):
+    if args.what in ("enlarge", "tiled", "history", "style-res"):
         summarise(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
