@@ -46,15 +46,7 @@ def timed_job(client: Client, pair, **params) -> tuple[float, float, int, float,
     engine's own seconds)."""
     start = time.perf_counter()
     content, style = (handle_file(str(path)) for path in pair)
-    job = client.submit(content=content, style=style, api_name="/stylize", **params)
-    first, updates, predicted, engine = None, 0, None, None
-    for _image, _status, _plot, progress, _png in job:
-        updates += 1
-        first = first or time.perf_counter() - start
-        predicted = predicted or progress["estimate"]
-        engine = progress["elapsed"]
-    job.result()
-    return first, time.perf_counter() - start, updates, predicted, engine
+    return _timed(start, client.submit(content=content, style=style, api_name="/stylize", **params))
 
 
 CLIP = ROOT / "examples" / "clip_cat_coffee.mp4"
@@ -63,11 +55,14 @@ CLIP = ROOT / "examples" / "clip_cat_coffee.mp4"
 def timed_video_job(client: Client) -> tuple[float, float, int, float, float]:
     """As timed_job, for /stylize_video on the example clip at the tab's defaults."""
     start = time.perf_counter()
-    job = client.submit(
-        handle_file(str(CLIP)), handle_file(str(EXAMPLE[1])), api_name="/stylize_video"
-    )
+    clip, style = handle_file(str(CLIP)), handle_file(str(EXAMPLE[1]))
+    return _timed(start, client.submit(clip, style, api_name="/stylize_video"))
+
+
+def _timed(start: float, job) -> tuple[float, float, int, float, float]:
     first, updates, predicted, engine = None, 0, None, None
-    for _frame, _status, _video, progress in job:
+    for outputs in job:  # the progress JSON is the fourth output of both endpoints
+        progress = outputs[3]
         updates += 1
         first = first or time.perf_counter() - start
         predicted = predicted or progress["estimate"]
