@@ -62,7 +62,7 @@ def input_column() -> dict:
         ui["stop"] = gr.Button("Stop", variant="stop")
     video = VideoParams()
     ui["size"] = gr.Slider(
-        64, largest, value=default_size, step=32, label="Output size (long side, px)"
+        64, largest, value=default_size, step=32, label="Frame size (long side, px)"
     )
     ui["steps"] = gr.Slider(1, MAX_STEPS, value=STEPS, step=1, label="Steps for the first frame")
     knobs = VIDEO_KNOBS

@@ -167,3 +167,26 @@ def test_mcp_lists_the_video_tool_with_every_parameter_described(app_server):
     properties = tool.inputSchema["properties"]
     assert set(PARAMETERS) <= set(properties)
     assert all(properties[name].get("description") for name in PARAMETERS)
+
+
+def test_hostile_clips_through_the_api_are_refused_and_the_server_serves_on(
+    app_server, hostile, good
+):
+    client = Client(app_server.url, verbose=False)
+    for name, path in hostile.items():
+        with pytest.raises(AppError) as caught:
+            client.predict(
+                handle_file(str(path)), handle_file(str(STYLE)), **TINY, api_name="/stylize_video"
+            )
+        message = str(caught.value)
+        assert path.name in message or "empty" in message, (name, message)
+        assert_readable(message)
+    *_, progress = client.predict(
+        handle_file(str(good["gif"])),
+        handle_file(str(STYLE)),
+        size=64,
+        steps=2,
+        frame_steps=1,
+        api_name="/stylize_video",
+    )
+    assert progress["done"]

@@ -77,7 +77,7 @@ def test_video_tab_streams_frames_and_stop_leaves_a_playable_video(page, tmp_pat
     in_tab(tab, "Clip").locator('input[type="file"]').set_input_files(str(clip))
     in_tab(tab, "Style").locator('input[type="file"]').set_input_files(STYLE_EXAMPLE)
     tab.get_by_text(re.compile(rf"for {FRAMES} frames")).wait_for()  # the estimate
-    set_number(tab, "Output size (long side, px)", 64)
+    set_number(tab, "Frame size (long side, px)", 64)
     set_number(tab, "Steps for the first frame", 3)
     set_number(tab, "Steps for later frames", 20)
 
