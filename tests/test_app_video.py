@@ -161,6 +161,22 @@ def test_client_streams_stylize_video(app_server, good):
         )
 
 
+def test_mcp_runs_the_video_tool_on_a_clip_given_as_a_data_url(app_server, good):
+    import base64
+
+    clip = "data:video/mp4;base64," + base64.b64encode(good["mp4"].read_bytes()).decode()
+    style = "data:image/jpeg;base64," + base64.b64encode(STYLE.read_bytes()).decode()
+
+    async def call(session):
+        arguments = {"clip": clip, "style": style, **TINY}
+        return await session.call_tool("stylize_video_job", arguments)
+
+    result = mcp(app_server.url, call)
+    assert not result.isError, result.content
+    texts = " ".join(item.text for item in result.content if item.type == "text")
+    assert "**Done.**" in texts and ".mp4" in texts  # the video as a file to fetch
+
+
 def test_mcp_lists_the_video_tool_with_every_parameter_described(app_server):
     tools = mcp(app_server.url, lambda session: session.list_tools())
     (tool,) = [tool for tool in tools.tools if tool.name == "stylize_video_job"]
