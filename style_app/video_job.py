@@ -13,7 +13,6 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NoReturn
 
 import gradio as gr
 from PIL import Image
@@ -21,10 +20,11 @@ from PIL import Image
 from style_app import speed
 from style_app.api_doc import describe_parameters
 from style_app.config import DEFAULTS, HAS_GPU, MAX_STEPS, ZERO_GPU, ZERO_GPU_MAX_SECONDS
+from style_app.enlarge import refuse
 from style_core import ImageError, StyleParams, WeightsError
 from style_core.images import fit_size, load_image
-from style_core.plan import plan_job, style_side
-from style_core.video import VIDEO_KNOBS, VideoParams, later_params, stylize_video
+from style_core.plan import style_side
+from style_core.video import VIDEO_KNOBS, VideoParams, frame_plans, stylize_video
 from style_core.video_io import (
     VideoError,
     VideoInfo,
@@ -59,9 +59,17 @@ class VideoJob:
     first_seconds: float  # predicted here: the first frame
     later_seconds: float  # predicted here: each later frame
 
+    def seconds(self, first: int, last: int) -> float:
+        """Predicted seconds of frames [first, last): the clip's first frame is a whole job."""
+        if last <= first:
+            return 0.0
+        return self.first_seconds * (first == 0) + self.later_seconds * (
+            last - first - (first == 0)
+        )
+
     @property
     def estimate(self) -> float:
-        return self.first_seconds + self.later_seconds * (self.frames - 1)
+        return self.seconds(0, self.frames)
 
 
 def stylize_video_job(
@@ -120,12 +128,9 @@ def prepare_video(clip, style, size, steps, frame_steps, temporal_weight, tempor
         )
     except (ImageError, ValueError) as error:
         refuse(str(error))
-    if ZERO_GPU and speed.DURATION_HEADROOM[0] + job.first_seconds > ZERO_GPU_MAX_SECONDS:
-        refuse(
-            f"The first frame alone would take about {job.first_seconds:.0f} s here, longer "
-            f"than the {ZERO_GPU_MAX_SECONDS} s a ZeroGPU call may last: lower the steps or "
-            "the size."
-        )
+    refusal = speed.zero_gpu_refusal(job.first_seconds, "clip's first frame")
+    if refusal:
+        refuse(refusal)
     return replace(job, style=style_image)
 
 
@@ -152,9 +157,10 @@ def plan_video(clip, size, steps, frame_steps, temporal_weight, temporal) -> Vid
         refuse(str(error))
     frame_size = even_size(*fit_size(info.width, info.height, size))
     params = DEFAULTS.replace(size=max(frame_size), steps=steps).validate()
-    first = speed.plan_seconds(speed.MODEL.cost, plan_job(params, frame_size))
-    later_plan = plan_job(later_params(params, video), frame_size, start_side=params.size)
-    later = speed.plan_seconds(speed.MODEL.cost, later_plan) if video.temporal else first
+    first, later = (
+        speed.plan_seconds(speed.MODEL.cost, plan)
+        for plan in frame_plans(params, video, frame_size)
+    )
     return VideoJob(str(clip), info, None, params, video, info.frames, first, later)
 
 
@@ -189,16 +195,17 @@ def run_in_parts(job: VideoJob):
     """(index, image, frame done, status, progress JSON) per update, the clip styled in as
     few GPU calls as ZeroGPU allows (one elsewhere), each carrying the frame before on."""
     frames = list(read_frames(job.clip, job.params.size, job.frames))
-    total = len(frames)
-    job = _with_frames(job, total)
+    # The frames the clip really decoded to (its header's count is a guess).
+    job = replace(job, frames=max(1, len(frames)))
     before, offset = None, 0.0
     for first, last in parts(job):
         elapsed = offset
         with closing(run_on_gpu(frames[first:last], job, before, first)) as updates:
             for index, image, done, elapsed_part, iteration, iterations, losses in updates:
                 elapsed = offset + elapsed_part
-                status = _status(job, index, done, elapsed, iteration, iterations, total)
-                progress = _progress(job, index, done, elapsed, iteration, iterations, losses)
+                left = _seconds_left(job, index, done, iteration, iterations, elapsed)
+                status = _status(job, index, done, elapsed, iteration, iterations, left)
+                progress = _progress(job, index, done, elapsed, iteration, iterations, left, losses)
                 yield index, image, done, status, progress
                 if done:
                     before = (frames[index], image)
@@ -210,18 +217,12 @@ def parts(job: VideoJob) -> list[tuple[int, int]]:
     frames as fit PART_SECONDS of predicted work."""
     if not ZERO_GPU:
         return [(0, job.frames)]
-    ranges, first, spent = [], 0, job.first_seconds
+    ranges, first = [], 0
     for index in range(1, job.frames):
-        if spent + job.later_seconds > PART_SECONDS:
+        if job.seconds(first, index + 1) > PART_SECONDS:
             ranges.append((first, index))
-            first, spent = index, 0.0
-        spent += job.later_seconds
+            first = index
     return [*ranges, (first, job.frames)]
-
-
-def _with_frames(job: VideoJob, frames: int) -> VideoJob:
-    """The job with the frames the clip really decoded to (its header's count is a guess)."""
-    return replace(job, frames=max(1, frames))
 
 
 def _run_frames(frames: list[Image.Image], job: VideoJob, before, first: int):
@@ -250,11 +251,7 @@ def _run_frames(frames: list[Image.Image], job: VideoJob, before, first: int):
 
 
 def _gpu_duration(frames, job: VideoJob, before, first) -> int:
-    count = len(frames)
-    seconds = (job.first_seconds if first == 0 else job.later_seconds) + job.later_seconds * (
-        count - 1
-    )
-    return speed.gpu_duration(seconds)
+    return speed.gpu_duration(job.seconds(first, first + len(frames)))
 
 
 if ZERO_GPU:
@@ -265,31 +262,24 @@ else:
     run_on_gpu = _run_frames
 
 
-def _status(job: VideoJob, index, done, elapsed, iteration, iterations, total) -> str:
-    finished = index + 1 if done else index
-    if done and finished == total:
-        return f"**Done.** {total} frames in {elapsed:.1f} s"
-    left = _seconds_left(job, index, done, iteration, iterations, elapsed)
-    text = f"Frame {index + 1}/{total} · iteration {iteration}/{iterations} · {elapsed:.1f} s"
-    return text + (f" · about {left:.0f} s left" if left is not None else "")
+def _status(job: VideoJob, index, done, elapsed, iteration, iterations, left) -> str:
+    if done and index + 1 == job.frames:
+        return f"**Done.** {job.frames} frames in {elapsed:.1f} s"
+    text = f"Frame {index + 1}/{job.frames} · iteration {iteration}/{iterations}"
+    return f"{text} · {elapsed:.1f} s · about {left:.0f} s left"
 
 
 def _seconds_left(job: VideoJob, index, done, iteration, iterations, elapsed) -> float:
     """The work left at the predicted speed, or at this clip's own pace once frames are done."""
     share = 1.0 if done else iteration / max(iterations, 1)
-    frame_cost = job.first_seconds if index == 0 else job.later_seconds
-    predicted_done = (
-        (job.first_seconds if index > 0 else 0.0)
-        + job.later_seconds * max(index - 1, 0)
-        + frame_cost * share
-    )
+    predicted_done = job.seconds(0, index) + job.seconds(index, index + 1) * share
     left = max(job.estimate - predicted_done, 0.0)
     if index >= 2 and predicted_done > 0:  # scaled by how this clip really goes
         left *= elapsed / predicted_done
     return left
 
 
-def _progress(job: VideoJob, index, done, elapsed, iteration, iterations, losses) -> dict:
+def _progress(job: VideoJob, index, done, elapsed, iteration, iterations, left, losses) -> dict:
     return {
         "estimate": round(job.estimate, 1),
         "frame": index + 1,
@@ -298,7 +288,7 @@ def _progress(job: VideoJob, index, done, elapsed, iteration, iterations, losses
         "iteration": iteration,
         "iterations": iterations,
         "elapsed": round(elapsed, 3),
-        "eta": round(_seconds_left(job, index, done, iteration, iterations, elapsed), 1),
+        "eta": round(left, 1),
         "done": bool(done and index + 1 == job.frames),
         "frame_rate": float(job.info.frame_rate),
         "losses": losses,
@@ -328,7 +318,3 @@ class ClipFiles:
                 writer.write(picture)
         self.latest = str(path)
         return self.latest
-
-
-def refuse(message: str) -> NoReturn:
-    raise gr.Error(message, print_exception=False)

@@ -146,9 +146,9 @@ def _exit_code(command: typing.Callable[[], int]) -> int:
         return 130
 
 
-def _check_output(output: Path) -> None:
-    if output.suffix.lower() != ".png":
-        raise ValueError(f"output must be a .png file; got {output.name}")
+def _check_output(output: Path, suffix: str = ".png") -> None:
+    if output.suffix.lower() != suffix:
+        raise ValueError(f"output must be a {suffix} file; got {output.name}")
     if not output.parent.is_dir():
         raise ValueError(f"output folder does not exist: {output.parent}")
 
@@ -359,10 +359,7 @@ def video_main(argv: Sequence[str]) -> int:
 
 def _video_command(args: argparse.Namespace) -> int:
     output = Path(args.output)
-    if output.suffix.lower() != ".mp4":
-        raise ValueError(f"output must be a .mp4 file; got {output.name}")
-    if not output.parent.is_dir():
-        raise ValueError(f"output folder does not exist: {output.parent}")
+    _check_output(output, ".mp4")
     if args.max_frames is not None and args.max_frames < 1:
         raise ValueError(f"--max-frames must be at least 1; got {args.max_frames}")
     params = params_from_args(args)

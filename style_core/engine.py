@@ -136,8 +136,9 @@ def stylize(
     continue from (Enlarge): only the scales above its size are optimised, from it
     upsampled, ``params.steps`` shared equally between them; a ``start`` of the output's
     own size is refined at that size alone (a video frame from the one before).
-    ``temporal`` (optional, with such a start): a video frame's temporal term. Stop early by closing the
-    generator (or just stop iterating): the work halts at once and tensors are released.
+    ``temporal`` (optional, with such a start): a video frame's temporal term. Stop early by
+    closing the generator (or just stop iterating): the work halts at once and tensors are
+    released.
     Raises ValueError (ImageError for images) on bad input, before any heavy work.
     """
     params = (params or StyleParams()).validate()

@@ -23,7 +23,7 @@ from style_core import flow
 from style_core.engine import Snapshot, Temporal, stylize
 from style_core.images import ImageInput, to_pil, to_tensor
 from style_core.params import Knob, StyleParams, _check_number, _knob
-from style_core.plan import plan_job
+from style_core.plan import JobPlan, plan_job
 
 
 @dataclass(frozen=True)
@@ -97,16 +97,23 @@ class FrameSnapshot:
         return self.elapsed * (1 - self.progress) / self.progress
 
 
+def frame_plans(
+    params: StyleParams, video: VideoParams, frame_size: tuple[int, int]
+) -> tuple[JobPlan, JobPlan]:
+    """The plans of the first frame, a whole job, and of each later one: ``frame_steps`` at
+    full size (a whole job too without ``temporal``)."""
+    first = plan_job(params, frame_size)
+    if not video.temporal:
+        return first, first
+    return first, plan_job(later_params(params, video), frame_size, start_side=params.size)
+
+
 def frame_costs(
     params: StyleParams, video: VideoParams, frame_size: tuple[int, int]
 ) -> tuple[float, float]:
-    """Relative cost (iterations x pixels) of the first frame, a whole job, and of each later
-    one: ``frame_steps`` at full size (a whole job too without ``temporal``)."""
-    first = sum(plan_job(params, frame_size).work())
-    if not video.temporal:
-        return first, first
-    later = plan_job(later_params(params, video), frame_size, start_side=params.size)
-    return first, sum(later.work())
+    """Relative cost (iterations x pixels) of the first frame and of each later one."""
+    first, later = frame_plans(params, video, frame_size)
+    return sum(first.work()), sum(later.work())
 
 
 def later_params(params: StyleParams, video: VideoParams) -> StyleParams:

@@ -162,8 +162,9 @@ def _reason(error: Exception) -> str:
 def read_frames(
     source: str | os.PathLike, long_side: int, max_frames: int | None = None
 ) -> Iterator[Image.Image]:
-    """The clip's frames as RGB pictures of ``output_size(info, long_side)``, in order, at
-    most ``max_frames``. Call ``probe`` first: this assumes a clip that decodes."""
+    """The clip's frames as RGB pictures fitted to ``long_side`` with even sides (what
+    ``VideoWriter`` writes), in order, at most ``max_frames``. Call ``probe`` first: this
+    assumes a clip that decodes."""
     with av.open(str(source)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
