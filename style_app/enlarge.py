@@ -32,6 +32,7 @@ def enlarge_job(result_png, content, style, style2=None, size=None, steps=None):
     Returns:
         result: the enlarged image as it forms (a preview at most 1024 px; the full size is png)
         status: one line of progress ("Iteration 3/20 ...", "**Done.** ...")
+        loss_curve: log10 of each weighted loss term per iteration of the new scales
         progress: iteration, scale, size, elapsed and estimated seconds, losses (JSON)
         png: the full-size enlarged result, its settings (new size) embedded, on the last update
     """
@@ -40,8 +41,8 @@ def enlarge_job(result_png, content, style, style2=None, size=None, steps=None):
     # GPU is asked for, as for a job.
     job = prepare_enlargement(result_png, content, style, style2, size, steps)
     check_size(job, what="enlargement")
-    for image, status, _loss_curve, progress, png in stream(job):
-        yield page_preview(image), status, progress, png
+    for image, status, loss_curve, progress, png in stream(job):
+        yield page_preview(image), status, loss_curve, progress, png
 
 
 # Gradio reads the Args section for the API page and the MCP tool's parameters.

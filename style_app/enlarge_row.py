@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from style_app.api_doc import describe_component, enlarge_parameter_help
+from style_app.api_doc import IMAGE_HELP, describe_component, enlarge_parameter_help
 from style_app.config import JOBS_PER_DEVICE, MAX_SIZE, MAX_STEPS
 from style_app.enlarge import enlarge_job
 from style_app.job import before_after
@@ -86,10 +86,13 @@ def wire_enlarge(ui: dict[str, Any], private: dict) -> None:
     helps = enlarge_parameter_help(MAX_SIZE, MAX_STEPS)
     for name, component in api_only.items():
         name_errors(component, name)
-        describe_component(component, helps[name])  # content and style have /stylize's
+        describe_component(component, helps[name])
     images = [ui[key] for key in ("content", "style", "style2")]
+    for name, image in zip(("content", "style", "style2"), images):  # /stylize's inputs too
+        describe_component(image, f"{IMAGE_HELP[name]}; in /enlarge: {helps[name]}")
     inputs = [api_only["result_png"], *images, api_only["size"], api_only["steps"]]
-    outputs = [ui[key] for key in ("output", "status", "progress", "download")]
+    # /stylize's outputs, in its order: a client reads both the same way.
+    outputs = [ui[key] for key in ("output", "status", "plot", "progress", "download")]
     request = ui["enlarge"].click(
         enlarge_request,
         [ui["download"], ui["enlarge_factor"]],

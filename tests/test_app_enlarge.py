@@ -69,10 +69,10 @@ def test_a_result_is_continued_at_twice_its_size_with_its_settings_and_mask(resu
     monkeypatch.setattr(enlarge, "PREVIEW_SIDE", 128)
     *previews, final = list(enlarge.enlarge_job(str(result), **SOURCES, size=192))
     assert previews, "no preview streamed before the final update"
-    for image, status, progress, png in previews:
+    for image, status, _loss_curve, progress, png in previews:
         assert max(image.size) <= 128 and png is None
         assert status.startswith("Iteration") and not progress["done"]
-    image, status, progress, png = final
+    image, status, loss_curve, progress, png = final
     assert max(image.size) <= 128  # the page's copy; the full size is the PNG
     assert status.startswith("**Done.**") and "Enlarging the 96 px result to 192 px" in status
     assert progress["done"] and (progress["width"], progress["height"]) == (192, 128)
@@ -81,6 +81,9 @@ def test_a_result_is_continued_at_twice_its_size_with_its_settings_and_mask(resu
     small, big = read_params(result), read_params(png)
     assert big.size == 192 and big.style_weight == small.style_weight
     assert big.steps == small.scale_steps()[-1]  # one new scale: as many as the last one took
+    # The page's loss curve follows the enlargement's own iterations, as a job's does.
+    assert set(loss_curve["term"]) >= {"style", "content"}
+    assert loss_curve["iteration"].max() == big.steps == progress["total"]
     mask = read_mask(png)
     assert mask is not None and mask.size == (192, 128)
 
@@ -227,21 +230,27 @@ def test_the_factors_show_the_sizes_they_give_capped_to_the_largest(result, tmp_
 
 
 def test_enlarge_is_a_public_endpoint_with_every_parameter_described():
-    endpoint = app.demo.get_api_info()["named_endpoints"]["/enlarge"]
+    endpoints = app.demo.get_api_info()["named_endpoints"]
+    endpoint = endpoints["/enlarge"]
     assert "Enlarge a style-transfer result" in endpoint["description"]
     parameters = {p["parameter_name"]: p for p in endpoint["parameters"]}
     assert list(parameters) == PARAMETERS
     undescribed = [n for n, p in parameters.items() if not p["python_type"]["description"]]
     assert not undescribed, undescribed
+    # The images are /stylize's inputs too: one description says what each endpoint wants.
+    for name in ("content", "style", "style2"):
+        assert "in /enlarge:" in parameters[name]["python_type"]["description"]
     required = [n for n, p in parameters.items() if not p["parameter_has_default"]]
     assert required == ["result_png", "content", "style"]
     assert parameters["size"]["python_type"]["type"] == "int"
     labels = [r["label"] for r in endpoint["returns"]]
-    assert labels == ["Result", "Status", "Progress", "Full-size PNG (settings embedded)"]
+    # /stylize's outputs in its order, so a client reads both alike.
+    assert labels == [r["label"] for r in endpoints["/stylize"]["returns"]]
+    assert "Loss" in " ".join(labels) and len(labels) == 5
     # The MCP tool's words: the docstring's Args and Returns, as Gradio reads them.
     _, helps, returns = get_function_description(enlarge.enlarge_job)
     assert list(helps) == PARAMETERS and all(helps.values())
-    assert len(returns) == 4
+    assert len(returns) == 5
 
 
 def test_stop_cancels_an_enlargement():
@@ -255,10 +264,11 @@ def test_stop_cancels_an_enlargement():
 def test_enlarge_over_the_api_and_as_an_mcp_tool(app_server, result, tmp_path):
     client = Client(app_server.url, verbose=False)
     sources = {name: handle_file(path) for name, path in SOURCES.items()}
-    _, status, progress, png = client.predict(
+    _, status, loss_curve, progress, png = client.predict(
         handle_file(str(result)), **sources, size=192, api_name="/enlarge"
     )
     assert status.startswith("**Done.**") and progress["done"]
+    assert loss_curve is not None  # the plot, as /stylize returns it
     with Image.open(png) as enlarged:
         assert enlarged.size == (192, 128)
     assert read_params(png).size == 192
