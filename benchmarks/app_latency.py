@@ -2,7 +2,7 @@
 prediction of the job's time against the actual time, for the first job after start-up and
 for later ones.
 
-    python benchmarks/app_latency.py [--runs 3] [--fp32] [--pair CONTENT STYLE] [--video]
+    python benchmarks/app_latency.py [--runs 3] [--fp32] [--pair CONTENT STYLE] [--size PX] [--video]
 
 Starts `python app.py` on a free local port and waits for its warm-up (weights loaded, speed
 timed on this machine), which names the default "Balanced" job it fits here. Then it submits
@@ -13,7 +13,8 @@ corrects its speed after each run, so later predictions use what it learned. `--
 the app's process believe the CPU has no native bf16 (as on an AVX2-only machine): it runs in
 fp32 and times itself so. ``--video``: the Video tab's job instead (/stylize_video on the
 example clip and The Starry Night at the tab's defaults), the page's estimate against the
-clip's actual time.
+clip's actual time. ``--size PX``: that long side instead of the fitted one, at its steps
+(print size: a 2048 px job on a CPU plans tiles, and the page's estimate counts them).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--fp32", action="store_true", help="as on a CPU without native bf16")
     parser.add_argument("--pair", nargs=2, type=Path, metavar=("CONTENT", "STYLE"))
     parser.add_argument("--video", action="store_true", help="the Video tab's default job")
+    parser.add_argument("--size", type=int, help="long side in px (default: the fitted job's)")
     args = parser.parse_args()
     pair = args.pair or (HELD_BACK if all(p.is_file() for p in HELD_BACK) else EXAMPLE)
     with tempfile.TemporaryDirectory() as site:
@@ -91,6 +93,7 @@ def main() -> None:
             size, steps = int(found.group(1)), int(found.group(2))
             print(f"{pair[0].name} x {pair[1].name}, {'fp32' if args.fp32 else 'auto'} precision")
             print(f"default job fitted here: {size} px, {steps} steps", flush=True)
+            size = args.size or size
             client = Client(server.url, verbose=False)
             if args.video:
                 print(f"video: {CLIP.name} x {EXAMPLE[1].name} at the tab's defaults")
