@@ -116,6 +116,26 @@ def run_until_done(page) -> None:
     )
 
 
+def wait_in(section, condition: str, arg, what: str, shows=None) -> None:
+    """Wait until the JS function ``condition(section, arg)`` holds in the page; on a timeout,
+    fail saying what was awaited and what the section reads (``shows(section)``: more)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        section.page.wait_for_function(
+            f"([section, arg]) => ({condition})(section, arg)",
+            arg=[section.element_handle(), arg],
+            polling=100,
+            timeout=TIMEOUT_MS,
+        )
+    except PlaywrightTimeout:
+        seen = f"; {shows(section)}" if shows else ""
+        pytest.fail(
+            f"timed out waiting for {what}; the section reads ...{section.inner_text()[-600:]!r}"
+            + seen
+        )
+
+
 def status(page) -> str:
     return page.evaluate("window.statusText()")
 

@@ -14,6 +14,7 @@ pytest.register_assert_rewrite("app_server", "test_browser")
 
 from app_server import CONTENT_EXAMPLE, STYLE_EXAMPLE  # noqa: E402
 from test_browser import TIMEOUT_MS, browser, page  # noqa: E402, F401 - its fixtures, shared
+from test_browser import wait_in as shared_wait_in  # noqa: E402
 
 from style_core.explore import EXPERIMENTS  # noqa: E402
 
@@ -128,23 +129,8 @@ GRID = """(section) => {
 
 
 def wait_in(section, condition: str, arg, what: str) -> None:
-    """Wait until ``condition(section, arg)`` holds in the page; on a timeout, fail saying
-    what the section shows."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        section.page.wait_for_function(
-            f"([section, arg]) => ({condition})(section, arg)",
-            arg=[section.element_handle(), arg],
-            polling=100,
-            timeout=TIMEOUT_MS,
-        )
-    except PlaywrightTimeout:
-        text = section.inner_text()[-600:]
-        pytest.fail(
-            f"timed out waiting for {what}; the section reads ...{text!r}; "
-            f"its gallery: {section.evaluate(GRID)}"
-        )
+    """test_browser's wait_in, its failure naming the gallery's pictures too."""
+    shared_wait_in(section, condition, arg, what, lambda s: f"its gallery: {s.evaluate(GRID)}")
 
 
 def wait_for_done(section, name: str, runs: int = 1) -> list[str]:

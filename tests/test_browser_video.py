@@ -12,7 +12,7 @@ from clips import scenes, write_video
 pytest.register_assert_rewrite("app_server", "test_browser")
 
 from app_server import STYLE_EXAMPLE  # noqa: E402
-from test_browser import TIMEOUT_MS, browser, page  # noqa: E402, F401 - its fixtures, shared
+from test_browser import browser, page, wait_in  # noqa: E402, F401 - its fixtures, shared
 
 from style_app.video_tab import EXAMPLE_RESULT  # noqa: E402
 from style_core.video_io import probe  # noqa: E402
@@ -43,18 +43,12 @@ def set_number(tab, label: str, value: int) -> None:
 
 
 def wait_for_status(tab, pattern: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        tab.page.wait_for_function(
-            f"([tab, pattern]) => new RegExp(pattern).test(({STATUS})(tab))",
-            arg=[tab.element_handle(), pattern],
-            polling=100,
-            timeout=TIMEOUT_MS,
-        )
-    except PlaywrightTimeout:
-        texts = tab.locator('[data-testid="markdown"]').all_inner_texts()
-        pytest.fail(f"no status matching {pattern!r}; the tab says {texts}")
+    wait_in(
+        tab,
+        f"(tab, pattern) => new RegExp(pattern).test(({STATUS})(tab))",
+        pattern,
+        f"a status matching {pattern!r}",
+    )
 
 
 def video_frames(tab, tmp_path, name: str) -> int:
