@@ -2,12 +2,14 @@
 
 The engine's rank rule drops style layers whose statistics the style image has too few
 positions for (style_core.engine._describes_texture); a mask makes the blend share moot; a
-style picture smaller than the size it is used at is blurred up. Each is said here, in words,
+style picture smaller than the size it is used at is blurred up (a lower style scale uses it
+sharp). Each is said here, in words,
 beside the slider or in the job's status.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import gradio as gr
@@ -16,6 +18,7 @@ from style_app.settings import LayerWeights, build_params
 from style_core import ImageError, StyleParams
 from style_core.engine import matched_style_layers
 from style_core.images import image_size
+from style_core.params import KNOBS
 from style_core.plan import style_side
 
 BLEND_INFO = "How much of the second style goes into the mix."
@@ -36,15 +39,29 @@ def layers_note(params: StyleParams, used: Sequence[str]) -> str:
 
 
 def small_style_notes(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> list[str]:
-    """A note for each style picture smaller than the size it is used at."""
+    """A note for each style picture smaller than the size it is used at: it is blurred up,
+    so that its strokes keep the size Style scale asks for (benchmarks/RESULTS.md, "A style
+    smaller than the output"); a lower Style scale uses it at its own size instead."""
     side = style_side(params, params.size)
     names = ["Style image"] if len(style_sizes) == 1 else ["Style image 1", "Style image 2"]
     return [
         f"{name} is {width}×{height}, smaller than the {side} px it is used at: its strokes "
-        "will be blurred up (a larger picture of it keeps them sharp)."
+        f"are blurred up to keep their size. A larger picture of it keeps them sharp"
+        + _own_size_scale(params, max(width, height))
+        + "."
         for name, (width, height) in zip(names, style_sizes)
         if max(width, height) < side
     ]
+
+
+def _own_size_scale(params: StyleParams, style_long_side: int) -> str:
+    """', or Style scale S uses it at its own size ...': the slider's largest value that does,
+    if the slider reaches it."""
+    low, _, step = KNOBS["style_scale"].ui
+    scale = math.floor(style_long_side / params.size / step + 1e-9) * step
+    if scale < low:
+        return ""
+    return f"; Style scale {scale:.2f} uses it at its own size, sharp but with finer strokes"
 
 
 def layer_slider_updates(style, size, style_scale, style_layers) -> list:

@@ -3,6 +3,7 @@ chosen settings, and a job says which style layers it matched and why a style is
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from style_app.layout import build_demo
 from style_app.settings import LayerWeights
 from style_core import StyleParams
 from style_core.params import STYLE_LAYERS_DEFAULT
+from style_core.plan import style_side
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 STARRY = EXAMPLES / "style_starry_night.jpg"  # 1024 px wide
@@ -68,6 +70,25 @@ def test_a_small_style_gets_a_note_and_a_job_names_the_layers_it_matched(tmp_pat
     )
     assert not any("smaller than" in note for note in big.notes)
     assert small_style_notes(StyleParams(size=256), [(300, 200)]) == []
+
+
+@pytest.mark.parametrize(
+    "size, style", [(256, (200, 150)), (2048, (1024, 683)), (2048, (300, 700))]
+)
+def test_a_small_style_note_names_the_style_scale_that_uses_it_at_its_own_size(size, style):
+    (note,) = small_style_notes(StyleParams(size=size), [style])
+    assert "blurred up to keep their size" in note
+    scale = float(re.search(r"Style scale (\d\.\d\d) uses it at its own size", note).group(1))
+    # That scale uses the picture at (at most) its own size, and no smaller step of the slider
+    # is needed: the next step up would blur it up again.
+    assert style_side(StyleParams(size=size, style_scale=scale), size) <= max(style)
+    assert small_style_notes(StyleParams(size=size, style_scale=scale), [style]) == []
+    assert style_side(StyleParams(size=size, style_scale=scale + 0.05), size) > max(style)
+
+
+def test_a_style_too_small_for_the_slider_gets_no_style_scale_advice():
+    (note,) = small_style_notes(StyleParams(size=2048), [(400, 300)])  # 0.195 < the slider's 0.25
+    assert "Style scale" not in note and "A larger picture of it keeps them sharp." in note
 
 
 @pytest.fixture(scope="module")
