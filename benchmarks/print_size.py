@@ -399,12 +399,15 @@ def main() -> None:
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--styles-dir", type=Path, default=ROOT.parent / "shared" / "styles")
     parser.add_argument("--pairs", type=int, default=6)
+    parser.add_argument(
+        "--skip", type=int, default=0, help="leave out the first N pairs (measured)"
+    )
     parser.add_argument("--steps", type=int, help="memory: steps of each job (default 60)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.mkdtemp(prefix="print_size_")))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     print(f"# {cpu_features()}; torch {torch.__version__}", flush=True)
-    pairs = _spread(benchmark_pairs(args.eval_dir, args.styles_dir), args.pairs)
+    pairs = _spread(benchmark_pairs(args.eval_dir, args.styles_dir), args.pairs)[args.skip :]
     if args.what == "memory":
         rows = measure_memory(args.sizes or [2048, 4096], args.steps)
     elif args.what == "speed":
