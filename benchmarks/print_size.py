@@ -433,8 +433,8 @@ def main() -> None:
 
 def _spread(pairs: list, count: int) -> list:
     """``count`` pairs, each content and style as evenly used as the list allows."""
-    styles = sorted({style for _, style in pairs})
-    contents = sorted({content for content, _ in pairs})
+    styles = sorted({style for _, style in pairs}, key=lambda path: path.name)
+    contents = sorted({content for content, _ in pairs}, key=lambda path: path.name)
     chosen = [(contents[i % len(contents)], styles[i % len(styles)]) for i in range(count)]
     return [pair for pair in chosen if pair in pairs]
 
