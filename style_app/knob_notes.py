@@ -9,7 +9,6 @@ beside the slider or in the job's status.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import gradio as gr
@@ -19,7 +18,7 @@ from style_core import ImageError, StyleParams
 from style_core.engine import matched_style_layers
 from style_core.images import image_size
 from style_core.params import KNOBS
-from style_core.plan import style_side
+from style_core.plan import own_size_style_scale, style_side
 
 BLEND_INFO = "How much of the second style goes into the mix."
 BLEND_WITH_MASK = "Not used while a mask is set: the mask says where each style goes."
@@ -58,7 +57,7 @@ def _own_size_scale(params: StyleParams, style_long_side: int) -> str:
     """', or Style scale S uses it at its own size ...': the slider's largest value that does,
     if the slider reaches it."""
     low, _, step = KNOBS["style_scale"].ui
-    scale = math.floor(style_long_side / params.size / step + 1e-9) * step
+    scale = own_size_style_scale(params, style_long_side, step)
     if scale < low:
         return ""
     return f"; Style scale {scale:.2f} uses it at its own size, sharp but with finer strokes"

@@ -28,7 +28,7 @@ from style_core.images import (
     save_png,
 )
 from style_core.params import DEVICES, KNOBS, PRECISIONS, StyleParams
-from style_core.plan import enlarge_params
+from style_core.plan import enlarge_params, own_size_style_scale, style_side
 from style_core.vgg import WeightsError
 from style_core.video import VIDEO_KNOBS, VideoParams, stylize_video
 
@@ -159,6 +159,7 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
         if args.mask is None
         else load_mask(args.mask, image_size(args.content, "content image"))
     )
+    _note_small_styles(args.styles, params, args.quiet, style_scale_flag=True)
     for snapshot in _with_progress_bar(stylize(args.content, args.styles, params, mask), args):
         if snapshot.done:  # the files were read: they exist
             sources = describe_sources(args.content, args.styles)
@@ -194,6 +195,33 @@ def _with_progress_bar(
             yield snapshot
     finally:
         bar.close()
+
+
+def _note_small_styles(
+    styles: Sequence[str | Path], params: StyleParams, quiet: bool, style_scale_flag: bool
+) -> None:
+    """A line on stderr for each style picture smaller than the size it is used at, as the
+    app's page says it (an unreadable one is left to stylize's own error)."""
+    side = style_side(params, params.size)
+    for style in styles:
+        try:
+            width, height = image_size(style, "style image")
+        except ValueError:
+            continue
+        if quiet or max(width, height) >= side:
+            continue
+        scale = own_size_style_scale(params, max(width, height))
+        advice = (
+            f"; --style-scale {scale:.2f} uses it at its own size, sharp but with finer strokes"
+            if style_scale_flag and scale >= KNOBS["style_scale"].limits[0]
+            else ""
+        )
+        print(
+            f"note: {Path(style).name} is {width}x{height}, smaller than the {side} px it is "
+            f"used at: its strokes are blurred up to keep their size (a larger picture of it "
+            f"keeps them sharp{advice})",
+            file=sys.stderr,
+        )
 
 
 def _say_saved(output: Path, snapshot: Snapshot, quiet: bool) -> None:
@@ -277,6 +305,7 @@ def _enlarge_command(args: argparse.Namespace) -> int:
     }
     params = enlarge_params(params.replace(**changes), max(start.size), args.size, args.steps)
     mask = read_mask(result, "RESULT.png")
+    _note_small_styles(styles, params, args.quiet, style_scale_flag=False)
     snapshots = stylize(content, styles, params, mask, start=start)
     for snapshot in _with_progress_bar(snapshots, args):
         if snapshot.done:

@@ -175,6 +175,13 @@ def style_side(params: StyleParams, output_long_side: int) -> int:
     return max(16, round(output_long_side * params.style_scale))
 
 
+def own_size_style_scale(params: StyleParams, style_long_side: int, step: float = 0.01) -> float:
+    """The largest ``style_scale``, a multiple of ``step``, that uses a style picture of this
+    long side at its own size (no larger: a style picture smaller than ``style_side`` is
+    blurred up to it, which keeps the brush size and softens the strokes)."""
+    return math.floor(style_long_side / params.size / step + 1e-9) * step
+
+
 @functools.cache
 def network_work(deepest: str) -> float:
     """Multiply-adds per pixel of a network stopped at this layer, as a share of the default

@@ -73,6 +73,25 @@ def test_progress_and_summary_without_quiet(inputs, tmp_path, capsys):
     assert "saved" in err and "loud.png" in err and "64x48" in err
 
 
+def test_a_small_style_gets_a_note_naming_the_style_scale_that_keeps_it_sharp(
+    inputs, tmp_path, capsys
+):
+    content, _ = inputs
+    small = tmp_path / "small.png"
+    make_style().resize((40, 30)).save(small)
+    run = [str(content), str(small), "-o", str(tmp_path / "out.png"), "--size", "64"]
+    assert main([*run, "--steps", "6"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert notes == [
+        "note: small.png is 40x30, smaller than the 64 px it is used at: its strokes are "
+        "blurred up to keep their size (a larger picture of it keeps them sharp; "
+        "--style-scale 0.62 uses it at its own size, sharp but with finer strokes)"
+    ]
+    # That flag does use it at its own size: no note then.
+    assert main([*run, "--steps", "6", "--style-scale", "0.62"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
 def test_two_styles_with_blend(inputs, tmp_path):
     content, style = inputs
     second = tmp_path / "second.png"
