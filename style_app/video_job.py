@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -84,7 +85,7 @@ def stylize_video_job(
     Returns:
         frame: the frame being made, as it forms
         status: one line of progress ("Frame 3/36 ...", "**Done.** ...")
-        video: the MP4 of the frames finished so far (the whole clip on the last update)
+        video: the MP4 of the frames finished so far, refreshed as often as costs at most a fifth of the time (the whole clip on the last update)
         progress: frame, frames, elapsed and estimated seconds, losses (JSON)
     """
     # The Args section is added below. Everything that can refuse the clip is checked here,
@@ -296,13 +297,20 @@ def _progress(job: VideoJob, index, done, elapsed, iteration, iterations, left, 
 
 
 class ClipFiles:
-    """The video of the frames done so far, rewritten whole after each frame (an MP4 plays
-    only once finished) in a folder of the job's own that goes when the job ends."""
+    """The video of the frames done so far (an MP4 plays only once finished), rewritten whole
+    after a frame whenever that keeps the rewrites under ``WRITE_SHARE`` of the time (each
+    rewrite encodes every frame so far: after every frame of a long clip on a GPU, they would
+    cost as much as the styling), and always after the last frame. In a folder of the job's
+    own that goes when the job ends."""
 
-    def __init__(self, job: VideoJob) -> None:
-        self.job, self.frames = job, []
+    WRITE_SHARE = 0.2
+    QUICK_WRITE = 0.1  # s: a rewrite this quick is always made (tiny clips, a CPU's frames)
+
+    def __init__(self, job: VideoJob, clock=time.monotonic) -> None:
+        self.job, self.frames, self.clock = job, [], clock
         self.folder = Path(tempfile.mkdtemp(prefix="video-job-"))
         self.latest: str | None = None
+        self.written_at, self.write_seconds = clock(), 0.0
 
     def __enter__(self) -> ClipFiles:
         return self
@@ -310,11 +318,22 @@ class ClipFiles:
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def add(self, frame: Image.Image) -> str:
+    def add(self, frame: Image.Image) -> str | None:
+        """Keep the frame; the video so far (None until the first is written)."""
         self.frames.append(frame)
+        waited = self.clock() - self.written_at
+        last = len(self.frames) == self.job.frames
+        share = self.WRITE_SHARE * (waited + self.write_seconds)
+        if last or self.write_seconds <= max(self.QUICK_WRITE, share):
+            self._write()
+        return self.latest
+
+    def _write(self) -> None:
+        started = self.clock()
         path = self.folder / f"styled_{len(self.frames):04d}.mp4"
         with VideoWriter(path, self.job.info.frame_rate, audio_from=self.job.clip) as writer:
             for picture in self.frames:
                 writer.write(picture)
         self.latest = str(path)
-        return self.latest
+        self.written_at = self.clock()
+        self.write_seconds = self.written_at - started

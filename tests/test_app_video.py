@@ -5,6 +5,7 @@ sentence before any work, ZeroGPU parts, and the endpoint as API clients see it.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import gradio as gr
@@ -12,6 +13,7 @@ import pytest
 from clips import write_good, write_hostile
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from PIL import Image
 
 from style_app import video_job
 from style_core.video_io import probe
@@ -41,7 +43,8 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def streamed(good) -> list[tuple]:
-    """Every update of a tiny job on the WebM clip (with audio), first 4 frames."""
+    """Every update of a tiny job on the WebM clip (with audio), the video rewritten after
+    every frame (however long its rewrites take against these tiny frames)."""
     clip = good["webm"]
     limits = video_job.LIMITS
     try:
@@ -50,7 +53,9 @@ def streamed(good) -> list[tuple]:
             next(video_job.stylize_video_job(str(clip), str(STYLE), **TINY))
     finally:
         video_job.LIMITS = limits
-    return list(video_job.stylize_video_job(str(clip), str(STYLE), **TINY))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(video_job.ClipFiles, "WRITE_SHARE", 1.0)
+        return list(video_job.stylize_video_job(str(clip), str(STYLE), **TINY))
 
 
 def test_frames_stream_and_the_video_grows_to_the_whole_clip(streamed, good):
@@ -65,9 +70,12 @@ def test_frames_stream_and_the_video_grows_to_the_whole_clip(streamed, good):
     assert max(image.size) == 64
 
 
-def test_the_video_so_far_plays_at_the_clip_rate_with_its_audio(streamed, good, tmp_path):
+def test_the_video_so_far_plays_at_the_clip_rate_with_its_audio(
+    streamed, good, tmp_path, monkeypatch
+):
     # The job's folder is gone once it ended (Gradio copied each file when it was yielded),
     # so this runs a fresh job and checks the video of its second update.
+    monkeypatch.setattr(video_job.ClipFiles, "WRITE_SHARE", 1.0)  # written after each frame
     clip = good["webm"]
     updates = video_job.stylize_video_job(str(clip), str(STYLE), **TINY)
     for update in updates:
@@ -81,6 +89,41 @@ def test_the_video_so_far_plays_at_the_clip_rate_with_its_audio(streamed, good, 
     with av.open(str(copy)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert [s.codec_context.name for s in container.streams.audio] == ["aac"]
+
+
+def test_the_video_so_far_is_rewritten_only_as_often_as_a_fifth_of_the_time(monkeypatch):
+    """Each rewrite encodes every frame so far (here 0.2 s a frame); a frame takes 2 s to
+    style. The rewrites stay near a fifth of the time, and the last frame is always written."""
+    now, writes = [0.0], []
+
+    class Writer:  # VideoWriter's time, on the test's clock
+        def __init__(self, path, *args, **kwargs) -> None:
+            self.path, self.frames = path, 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            writes.append(self.frames)
+            Path(self.path).write_bytes(b"")
+
+        def write(self, picture) -> None:
+            self.frames += 1
+            now[0] += 0.2
+
+    monkeypatch.setattr(video_job, "VideoWriter", Writer)
+    job = SimpleNamespace(frames=30, info=SimpleNamespace(frame_rate=24), clip=None)
+    latest = []
+    with video_job.ClipFiles(job, clock=lambda: now[0]) as files:
+        for _ in range(job.frames):
+            now[0] += 2.0
+            latest.append(files.add(Image.new("RGB", (8, 8))))
+    assert writes[:3] == [1, 2, 3] and writes[-1] == job.frames  # the whole clip at the end
+    assert len(writes) < job.frames / 2  # not after every frame: 465 frames encoded then
+    writing = 0.2 * sum(writes[:-1])
+    assert writing <= 0.25 * now[0], (writes, now[0])
+    assert latest[-1].endswith(f"styled_{job.frames:04d}.mp4")
+    assert all(path is not None for path in latest)  # the first frame is written at once
 
 
 @pytest.mark.parametrize(
