@@ -159,8 +159,9 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
         if args.mask is None
         else load_mask(args.mask, image_size(args.content, "content image"))
     )
-    _note_small_styles(args.styles, params, args.quiet, style_scale_flag=True)
-    for snapshot in _with_progress_bar(stylize(args.content, args.styles, params, mask), args):
+    snapshots = stylize(args.content, args.styles, params, mask)
+    snapshots = _noting_small_styles(snapshots, args.styles, params, args.quiet, True)
+    for snapshot in _with_progress_bar(snapshots, args):
         if snapshot.done:  # the files were read: they exist
             sources = describe_sources(args.content, args.styles)
             save_png(snapshot.image, output, params, mask, sources)
@@ -197,18 +198,30 @@ def _with_progress_bar(
         bar.close()
 
 
+def _noting_small_styles(
+    snapshots: typing.Iterator[Snapshot],
+    styles: Sequence[str | Path],
+    params: StyleParams,
+    quiet: bool,
+    style_scale_flag: bool,
+) -> typing.Iterator[Snapshot]:
+    """The snapshots; with the first, once stylize has checked every input (so that a bad one
+    is still the only line), a note for each style picture smaller than its use."""
+    for index, snapshot in enumerate(snapshots):
+        if index == 0 and not quiet:
+            _note_small_styles(styles, params, style_scale_flag)
+        yield snapshot
+
+
 def _note_small_styles(
-    styles: Sequence[str | Path], params: StyleParams, quiet: bool, style_scale_flag: bool
+    styles: Sequence[str | Path], params: StyleParams, style_scale_flag: bool
 ) -> None:
     """A line on stderr for each style picture smaller than the size it is used at, as the
-    app's page says it (an unreadable one is left to stylize's own error)."""
+    app's page says it."""
     side = style_side(params, params.size)
     for style in styles:
-        try:
-            width, height = image_size(style, "style image")
-        except ValueError:
-            continue
-        if quiet or max(width, height) >= side:
+        width, height = image_size(style, "style image")  # stylize read it: it is sound
+        if max(width, height) >= side:
             continue
         scale = own_size_style_scale(params, max(width, height))
         advice = (
@@ -305,8 +318,8 @@ def _enlarge_command(args: argparse.Namespace) -> int:
     }
     params = enlarge_params(params.replace(**changes), max(start.size), args.size, args.steps)
     mask = read_mask(result, "RESULT.png")
-    _note_small_styles(styles, params, args.quiet, style_scale_flag=False)
     snapshots = stylize(content, styles, params, mask, start=start)
+    snapshots = _noting_small_styles(snapshots, styles, params, args.quiet, False)
     for snapshot in _with_progress_bar(snapshots, args):
         if snapshot.done:
             save_png(snapshot.image, output, params, mask, describe_sources(content, styles))

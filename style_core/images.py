@@ -86,8 +86,12 @@ def image_size(source: str | os.PathLike, name: str = "image") -> tuple[int, int
     image = _open(path, name)
     _check_pixels(image, name)
     width, height = image.size
+    try:  # a PNG's EXIF may follow its pixels: reading it reads them, and a cut file fails
+        orientation = image.getexif().get(0x0112, 1)
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageError(f"{name}: could not be read as an image ({_reason(error)})") from None
     # EXIF orientations 5-8 are quarter turns.
-    return (height, width) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (width, height)
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def _open(file: io.BytesIO | Path, name: str) -> Image.Image:

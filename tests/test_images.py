@@ -653,6 +653,16 @@ def test_image_size_names_the_input(tmp_path):
         image_size(empty, "content image")
 
 
+def test_image_size_of_a_cut_png_is_an_image_error(tmp_path):
+    """Its header is whole, but PIL reads the pixels to find an EXIF chunk after them."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 96), "red").save(buffer, "PNG")
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(buffer.getvalue()[:-30])
+    with pytest.raises(ImageError, match=r"^style image: could not be read as an image"):
+        image_size(cut, "style image")
+
+
 # --- masks in the result PNG -------------------------------------------------------------
 
 
