@@ -3,8 +3,7 @@
 The engine's rank rule drops style layers whose statistics the style image has too few
 positions for (style_core.engine._describes_texture); a mask makes the blend share moot; a
 style picture smaller than the size it is used at is blurred up (a lower style scale uses it
-sharp). Each is said here, in words,
-beside the slider or in the job's status.
+sharp). Each is said here, in words, beside the slider or in the job's status.
 """
 
 from __future__ import annotations
@@ -54,8 +53,8 @@ def small_style_notes(params: StyleParams, style_sizes: Sequence[tuple[int, int]
 
 
 def _own_size_scale(params: StyleParams, style_long_side: int) -> str:
-    """', or Style scale S uses it at its own size ...': the slider's largest value that does,
-    if the slider reaches it."""
+    """'; Style scale S uses it at its own size ...', S the slider's largest value that does;
+    "" where the slider does not reach that low."""
     low, _, step = KNOBS["style_scale"].ui
     scale = own_size_style_scale(params, style_long_side, step)
     if scale < low:

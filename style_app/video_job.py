@@ -299,8 +299,8 @@ def _progress(job: VideoJob, index, done, elapsed, iteration, iterations, left, 
 class ClipFiles:
     """The video of the frames done so far (an MP4 plays only once finished), rewritten whole
     after a frame whenever that keeps the rewrites under ``WRITE_SHARE`` of the time (each
-    rewrite encodes every frame so far: after every frame of a long clip on a GPU, they would
-    cost as much as the styling), and always after the last frame. In a folder of the job's
+    rewrite encodes every frame so far, ~0.07 s a frame at 1024x576 on a 2-core CPU: after
+    every frame of a GPU's 300-frame clip, ~50 min of encoding), and always after the last frame. In a folder of the job's
     own that goes when the job ends."""
 
     WRITE_SHARE = 0.2
