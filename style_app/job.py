@@ -32,7 +32,7 @@ from style_app.speed import (
 from style_core import ImageError, Snapshot, StyleParams, WeightsError, stylize
 from style_core.engine import check_start_shape, clear_style_cache, matched_style_layers
 from style_core.images import load_image, load_mask
-from style_core.plan import JobPlan, style_side
+from style_core.plan import JobPlan, ScalePlan, style_side
 
 # What the region outside a mask gets: the API value -> the label the page shows.
 MASK_MODES = {
@@ -214,14 +214,13 @@ def _run_job(job: Job):
     """The job itself: the only place CUDA is touched. Yields the five outputs, then the
     job's JobTiming (its iterations timed at each scale) for the main process."""
     history: list[dict] = []
-    iterations: list[tuple[int, float]] = []  # (pixels, elapsed) of each iteration
+    iterations: list[tuple[ScalePlan, float]] = []  # (scale, elapsed) of each iteration
     params = job.params
     try:
         for snapshot in stylize(job.content, job.styles, params, job.mask, start=job.start):
             history.append({"iteration": snapshot.iteration, **snapshot.losses})
-            if not snapshot.done:  # timed on the pixels the network ran on (tiles' windows)
-                pixels = job.plan.scales[snapshot.scale - 1].evaluated_pixels
-                iterations.append((pixels, snapshot.elapsed))
+            if not snapshot.done:  # timed against its scale's plan (tiles' windows)
+                iterations.append((job.plan.scales[snapshot.scale - 1], snapshot.elapsed))
             if snapshot.image is None:
                 continue
             done = snapshot.done

@@ -2,14 +2,18 @@
 
 A job's time is read off its plan (style_core.plan): at each scale, a set-up (the content's
 and the styles' features, new tensor shapes) of ``setup_a + setup_b x pixels`` seconds, then
-each iteration ``a + b x pixels x share`` (small scales cost more per pixel than large ones).
+each iteration ``a + share x (b + c x pass) x pixels`` summed over its network passes (the
+whole scale, or each tile's window), ``pass`` being that pass's pixels: a tiny scale costs
+more per pixel than a mid-sized one (``a``), and on a CPU a large pass costs more per pixel
+again, its activations streaming through memory rather than cache (``c``; 1.3x at 1024 px
+against 512 px on a 2-core AVX2 CPU: benchmarks/RESULTS.md).
 ``share`` is what a network stopped at the job's deepest layer costs against the default one:
 ``fixed_share + (1 - fixed_share) x`` its share of the multiply-adds (``JobPlan.network_work``),
 ``fixed_share`` being what a step costs whatever the depth (measured: 0.12 in fp32 on a CPU,
 0.65 under bf16 autocast, whose conversions dominate the shallow layers).
 
-Measured at start-up by ``calibrate`` (real iterations at two sizes, on a real example pair,
-set-up included), except on ZeroGPU, where CUDA exists only inside the GPU call: there the
+Measured at start-up by ``calibrate`` (real iterations at two or three sizes, on a real
+example pair, set-up included), except on ZeroGPU, where CUDA exists only inside the GPU call: there the
 first job times its own scales and hands them back (``JobTiming``). Every finished job then
 corrects the model; until the first measurement it is a guess, and the page says so. Job
 threads and the warm-up both write the model, so it sits behind a lock.
@@ -35,8 +39,7 @@ from style_app.config import (
 )
 from style_app.memory import plan_here
 from style_core import Snapshot, StyleParams, stylize
-from style_core.images import fit_size
-from style_core.plan import JobPlan, plan_job
+from style_core.plan import JobPlan, ScalePlan
 from style_core.vgg import load_caffe_state
 
 
@@ -48,14 +51,23 @@ class Cost:
     setup_b: float = 0.0  # seconds to set up a scale, per pixel
     measured: bool = False  # False: still the first guess
     fixed_share: float = 0.15  # of a step's time, spent whatever the network's depth
+    c: float = 0.0  # b's growth per pixel of the pass: a larger pass costs more per pixel
 
     def scaled(self, factor: float, measured: bool) -> Cost:
         times = (self.a, self.b, self.setup_a, self.setup_b)
-        return Cost(*(value * factor for value in times), measured, self.fixed_share)
+        return Cost(
+            *(value * factor for value in times), measured, self.fixed_share, self.c * factor
+        )
 
     def step_share(self, plan: JobPlan) -> float:
         """A step of this plan's network against a default step, per pixel."""
         return self.fixed_share + (1 - self.fixed_share) * plan.network_work
+
+    def step_seconds(self, scale: ScalePlan, share: float) -> float:
+        """Seconds one iteration of this scale takes, its network costing ``share`` of the
+        default one's (``step_share``)."""
+        work = self.b * scale.evaluated_pixels + self.c * scale.evaluated_pixels_squared
+        return self.a + share * work
 
 
 class SpeedModel:
@@ -104,31 +116,69 @@ class JobTiming:
 
 
 def time_iterations(
-    iterations: list[tuple[int, float]], share: float = 1.0, fixed_share: float = 0.15
+    iterations: list[tuple[ScalePlan, float]], share: float = 1.0, fixed_share: float = 0.15
 ) -> Cost | None:
-    """Fit the cost model to a job's (pixels, elapsed) per iteration, one scale per size.
+    """Fit the cost model to a job's (scale, elapsed) per iteration.
 
     Each scale's time per iteration is taken from the end of its first iteration to its last;
     its set-up is what its first iteration took beyond that, from the end of the scale before
     (the job's start for the first). ``share``: the job's step against a default step
-    (``Cost.step_share``). Needs two scales of at least three iterations."""
-    scales: list[tuple[int, list[float]]] = []
-    for pixels, elapsed in iterations:
-        if not scales or scales[-1][0] != pixels:
-            scales.append((pixels, []))
+    (``Cost.step_share``). Needs two scales of at least three iterations; from three, a large
+    pass's extra cost per pixel (``Cost.c``) is fitted too."""
+    scales: list[tuple[ScalePlan, list[float]]] = []
+    for scale, elapsed in iterations:
+        if not scales or scales[-1][0] != scale:
+            scales.append((scale, []))
         scales[-1][1].append(elapsed)
-    timed, previous_end = {}, 0.0
-    for pixels, times in scales:
+    steps, set_ups, previous_end = [], {}, 0.0
+    for scale, times in scales:
         if len(times) >= 3:
             per_iteration = (times[-1] - times[0]) / (len(times) - 1)
-            timed[pixels] = (per_iteration, times[0] - previous_end - per_iteration)
+            steps.append((scale, per_iteration))
+            set_ups[scale.window_pixels] = times[0] - previous_end - per_iteration
         previous_end = times[-1]
-    if len(timed) < 2:
+    if len(steps) < 2:
         return None
-    (a, b), (setup_a, setup_b) = (
-        _line({pixels: values[i] for pixels, values in timed.items()}) for i in (0, 1)
+    a, b, c = _step_fit(steps, share)
+    setup_a, setup_b = _line(set_ups)
+    return Cost(a, b, setup_a, setup_b, True, fixed_share, c)
+
+
+def _step_fit(steps: list[tuple[ScalePlan, float]], share: float) -> tuple[float, float, float]:
+    """(a, b, c) of Cost.step_seconds through the smallest, the largest and (where there is
+    one) the next largest scale's seconds per iteration; a straight line through the smallest
+    and the largest (c = 0) where that curve would bend down or start below zero."""
+    by_work = sorted(steps, key=lambda step: step[0].evaluated_pixels)
+    line = _line({scale.evaluated_pixels: seconds for scale, seconds in by_work})
+    if len(by_work) < 3:
+        return line[0], line[1] / share, 0.0
+    rows = [
+        (1.0, share * scale.evaluated_pixels, share * scale.evaluated_pixels_squared, seconds)
+        for scale, seconds in (by_work[0], by_work[-2], by_work[-1])
+    ]
+    a, b, c = _solve3(rows)
+    if min(a, b, c) < 0:
+        return line[0], line[1] / share, 0.0
+    return a, b, c
+
+
+def _solve3(rows: list[tuple[float, float, float, float]]) -> tuple[float, float, float]:
+    """x of the three equations rows[i][:3] . x = rows[i][3] (Cramer's rule)."""
+
+    def det(m):
+        return (
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        )
+
+    matrix = [row[:3] for row in rows]
+    whole = det(matrix)
+    if whole == 0:
+        return (-1.0, -1.0, -1.0)  # no single curve: the caller draws a line
+    return tuple(
+        det([row[:i] + (row[3],) + row[i + 1 : 3] for row in rows]) / whole for i in range(3)
     )
-    return Cost(a, b / share, setup_a, setup_b, True, fixed_share)
 
 
 def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
@@ -142,12 +192,12 @@ def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
 # The guesses are a T4 (the Space's suggested hardware) and a slow 2-core CPU.
 FIRST_GUESS = Cost(0.02, 2.0e-7) if HAS_GPU else Cost(0.05, 1.0e-5)
 MODEL = SpeedModel(FIRST_GUESS)
-# Long sides of the timed iterations: sizes jobs use, the largest as large as a CPU's default
-# job (from 128 and 384 px the first 512 px job came 5-7% slower than predicted, as a step's
-# time per pixel grows with the size; from 128 and 512, within 4%: benchmarks/RESULTS.md).
-# A GPU is bound by kernel launches below ~512 px, so small probes there would miss the
-# per-pixel part.
-CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 512)
+# Long sides of the timed iterations: sizes jobs use. On a CPU a step's time per pixel grows
+# with the pass (from 128 and 384 px the first 512 px job came 5-7% slower than predicted; from
+# 128 and 512 px alone a 2048 px job, its tiles' windows ~800 px, 1.24x: benchmarks/RESULTS.md),
+# so the third is as large as a pass of a CPU's print-size job. A GPU is bound by kernel
+# launches below ~512 px, so small probes there would miss the per-pixel part.
+CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 512, 1024)
 DURATION_HEADROOM = (20, 2.0)  # a ZeroGPU request: seconds + factor x the predicted time
 
 
@@ -177,40 +227,48 @@ CALIBRATION_PAIR = (EXAMPLES / "content_chelsea.jpg", EXAMPLES / "style_starry_n
 
 
 def calibrate(params: StyleParams, iterations: int = 4) -> Cost:
-    """Time real iterations, and each probe's set-up, at two sizes here, then a network
-    stopped at relu1_1 at the larger; keep and return the cost model. A throwaway 64 px run
-    first pays for what only the first run of a process does (thread pools, kernels), which no
-    job after start-up pays again."""
+    """Time real iterations, and each probe's set-up, at the calibration sizes here, and a
+    network stopped at relu1_1 at the second; keep and return the cost model. A throwaway
+    64 px run first pays for what only the first run of a process does (thread pools,
+    kernels), which no job after start-up pays again. The model is kept after the first two
+    sizes too: jobs of the usual sizes have their estimate before the largest probe ends."""
     content, style = (Image.open(path).convert("RGB") for path in CALIBRATION_PAIR)
     list(stylize(content, [style], params.replace(size=64, steps=2, multiscale=False)))
     probes = [
         params.replace(size=side, steps=iterations + 1, multiscale=False, preview_seconds=3600.0)
         for side in CALIBRATION_SIZES
     ]
-    timed = [_timed_probe(content, style, probe) for probe in probes]
+    timed = [_timed_probe(content, style, probe) for probe in probes[:2]]
     # How much of a step does not shrink with the network's depth: relu1_1 does ~no work.
-    shallow = probes[-1].replace(content_layers=("relu1_1",), style_layers=("relu1_1",))
+    shallow = probes[1].replace(content_layers=("relu1_1",), style_layers=("relu1_1",))
     shallow_step = _step_seconds(_timed_probe(content, style, shallow))
-    full, few = (plan_job(probe, content.size).network_work for probe in (probes[-1], shallow))
-    ratio = shallow_step / _step_seconds(timed[-1])
+    full, few = (plan_here(probe, content.size).network_work for probe in (probes[1], shallow))
+    ratio = shallow_step / _step_seconds(timed[1])
     fixed_share = min(1.0, max(0.0, (ratio - few / full) / (1 - few / full)))
-    share = Cost(0, 0, fixed_share=fixed_share).step_share(plan_job(params, content.size))
+    share = Cost(0, 0, fixed_share=fixed_share).step_share(plan_here(params, content.size))
+    MODEL.set(time_iterations(_restart_clocks(timed), share, fixed_share))
+    # Two iterations at the largest (each as long as ~five at the second size) keep the
+    # warm-up short.
+    timed += [_timed_probe(content, style, probe.replace(steps=3)) for probe in probes[2:]]
     fit = time_iterations(_restart_clocks(timed), share, fixed_share)
     MODEL.set(fit)
     return fit
 
 
 def _timed_probe(content: Image.Image, style: Image.Image, probe: StyleParams) -> list:
-    """(pixels, elapsed) of each iteration of a one-scale run."""
-    width, height = fit_size(*content.size, probe.size)
-    return [(width * height, s.elapsed) for s in stylize(content, [style], probe) if not s.done]
+    """(scale, elapsed) of each iteration of a one-scale run (its plan here: tiled where
+    this device's memory asks for it)."""
+    (scale,) = plan_here(probe, content.size).scales
+    return [(scale, s.elapsed) for s in stylize(content, [style], probe) if not s.done]
 
 
-def _step_seconds(timed: list[tuple[int, float]]) -> float:
+def _step_seconds(timed: list[tuple[ScalePlan, float]]) -> float:
     return (timed[-1][1] - timed[0][1]) / (len(timed) - 1)
 
 
-def _restart_clocks(probes: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
+def _restart_clocks(
+    probes: list[list[tuple[ScalePlan, float]]],
+) -> list[tuple[ScalePlan, float]]:
     """Probes timed from their own starts, as one job's scales timed from one start."""
     joined, offset = [], 0.0
     for timed in probes:
@@ -241,10 +299,11 @@ def zero_gpu_refusal(seconds: float, what: str = "job") -> str | None:
 def plan_seconds(cost: Cost, plan: JobPlan) -> float:
     """Seconds a job of this plan takes at this cost: each scale's set-up and iterations, on
     the pixels the network runs on (a tiled scale's windows, margins included)."""
+    share = cost.step_share(plan)
     return sum(
         cost.setup_a
-        + cost.setup_b * (scale.window_pixels if scale.tile else scale.pixels)
-        + scale.steps * (cost.a + cost.b * cost.step_share(plan) * scale.evaluated_pixels)
+        + cost.setup_b * scale.window_pixels
+        + scale.steps * cost.step_seconds(scale, share)
         for scale in plan.scales
     )
 
@@ -306,10 +365,18 @@ def warm_up() -> None:
     started = time.perf_counter()
     cost = calibrate(DEFAULTS)
     print(
-        f"speed: an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel, a scale's "
-        f"set-up {cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel "
-        f"(timed in {time.perf_counter() - started:.1f} s); {describe_quality('Balanced')}",
+        f"speed: {describe_cost(cost)} (timed in {time.perf_counter() - started:.1f} s); "
+        f"{describe_quality('Balanced')}",
         flush=True,
+    )
+
+
+def describe_cost(cost: Cost) -> str:
+    """The cost model in words, for the log."""
+    growth = f" (+{cost.c * 1e6:.3g} s per pixel for each megapixel of a pass)" if cost.c else ""
+    return (
+        f"an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel{growth}, a scale's "
+        f"set-up {cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel"
     )
 
 
@@ -320,9 +387,7 @@ def report(timing: JobTiming) -> None:
     if first and MODEL.cost.measured:
         cost = MODEL.cost
         print(
-            f"speed: measured on the first job's {len(timing.job_plan().scales)}"
-            f" scales: {cost.a:.3g} s + {cost.b:.3g} s per pixel an iteration, a scale's set-up "
-            f"{cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel; "
-            f"{describe_quality('Balanced')}",
+            f"speed: measured on the first job's {len(timing.job_plan().scales)} scales: "
+            f"{describe_cost(cost)}; {describe_quality('Balanced')}",
             flush=True,
         )

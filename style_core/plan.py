@@ -40,7 +40,7 @@ class ScalePlan:
     steps: int  # iterations at this scale
     style_side: int  # long side the style images are used at
     tile: int = 0  # evaluated in tiles of this many px (style_core.tiles); 0 = whole
-    window_pixels: int = 0  # tiled: the pixels of every tile's window (cores and margins)
+    windows: tuple[int, ...] = ()  # tiled: the pixels of each tile's window (core and margins)
     history: int = lbfgs.HISTORY_SIZE  # L-BFGS curvature pairs kept (memory.history_pairs)
     peak_bytes: int = 0  # memory this scale needs at its peak (style_core.memory)
 
@@ -49,11 +49,31 @@ class ScalePlan:
         return self.size[0] * self.size[1]
 
     @property
+    def window_pixels(self) -> int:
+        """The pixels the network sees once over the scale: its own, or its tiles' windows."""
+        return sum(self.passes)
+
+    @property
+    def passes(self) -> tuple[int, ...]:
+        """The pixels of each network pass of a step: the scale's own, or each window's."""
+        return self.windows if self.tile else (self.pixels,)
+
+    @property
     def evaluated_pixels(self) -> float:
         """Pixels one step runs the network on, forward and backward: the scale's own, or,
         tiled, each window's twice (the statistics' pass without gradients counted at
         GATHER_SHARE of a full one)."""
-        return self.window_pixels * (1 + GATHER_SHARE) if self.tile else self.pixels
+        return self.window_pixels * self._pass_count
+
+    @property
+    def evaluated_pixels_squared(self) -> float:
+        """As evaluated_pixels, each pass's pixels counted times its own: a larger pass costs
+        more per pixel on a CPU (style_app.speed)."""
+        return sum(pixels * pixels for pixels in self.passes) * self._pass_count
+
+    @property
+    def _pass_count(self) -> float:
+        return 1 + GATHER_SHARE if self.tile else 1.0
 
 
 @dataclass(frozen=True)
@@ -127,7 +147,7 @@ def _scale(params: StyleParams, size: tuple[int, int], steps: int, memory: Memor
         seen = max(windows) if tile else width * height
         need = scale_bytes(width * height, seen, per_pixel, network)
         side = style_side(params, max(size))
-        return ScalePlan(size, steps, side, tile, sum(windows), history, need)
+        return ScalePlan(size, steps, side, tile, tuple(windows), history, need)
 
     if params.tile_size > 0:
         return planned(params.tile_size if max(size) > params.tile_size else 0)

@@ -7,7 +7,7 @@ import pytest
 
 from style_app import config, speed
 from style_core import StyleParams
-from style_core.plan import plan_job
+from style_core.plan import GATHER_SHARE, ScalePlan, plan_job
 
 
 def test_a_jobs_time_counts_each_scales_set_up_and_iterations():
@@ -24,21 +24,71 @@ def test_a_jobs_time_counts_each_scales_set_up_and_iterations():
     assert cost.step_share(shallow) == pytest.approx(share) and 0.3 < share < 0.45
 
 
+def _scale(width: int, height: int = 100, tile: int = 0, windows=()) -> ScalePlan:
+    return ScalePlan((width, height), 6, width, tile, tuple(windows))
+
+
+def _timed(cost: speed.Cost, scales: list[ScalePlan], share: float = 1.0) -> list:
+    """(scale, elapsed) of six iterations at each scale, each scale set up first, at ``cost``."""
+    timed, clock = [], 0.0
+    for scale in scales:
+        clock += cost.setup_a + cost.setup_b * scale.window_pixels
+        for _ in range(6):
+            clock += cost.step_seconds(scale, share)
+            timed.append((scale, clock))
+    return timed
+
+
 def test_a_job_fits_its_own_iterations_and_set_up_per_scale():
     # 0.1 s + 1e-6 s per pixel an iteration; a scale's set-up 0.3 s + 5e-6 s per pixel.
-    timed, clock = [], 0.0
-    for pixels in (10_000, 40_000):
-        clock += 0.3 + 5e-6 * pixels
-        for _ in range(6):
-            clock += 0.1 + 1e-6 * pixels
-            timed.append((pixels, clock))
+    cost = speed.Cost(0.1, 1e-6, 0.3, 5e-6)
+    timed = _timed(cost, [_scale(100), _scale(400)])
     fit = speed.time_iterations(timed)
-    assert (fit.a, fit.b) == (pytest.approx(0.1), pytest.approx(1e-6))
+    assert (fit.a, fit.b, fit.c) == (pytest.approx(0.1), pytest.approx(1e-6), 0.0)
     assert (fit.setup_a, fit.setup_b) == (pytest.approx(0.3), pytest.approx(5e-6))
     assert fit.measured
-    shallow = speed.time_iterations(timed, share=0.5)
-    assert shallow.b == pytest.approx(2e-6)  # per pixel of a full network's step
+    shallow = speed.time_iterations(_timed(cost, [_scale(100), _scale(400)], 0.5), share=0.5)
+    assert shallow.b == pytest.approx(1e-6)  # per pixel of a full network's step
     assert speed.time_iterations(timed[:6]) is None  # one scale: nothing to fit
+
+
+def test_a_larger_pass_costs_more_per_pixel_and_tiles_are_passes_of_their_own():
+    # Per pixel 1e-6 s, and 1e-12 s more for each pixel of the pass: at a megapixel, twice.
+    cost = speed.Cost(0.05, 1e-6, 0.2, 1e-6, c=1e-12)
+    whole, tiled = _scale(1000, 1000), _scale(1000, 1000, tile=500, windows=[400_000] * 4)
+    assert cost.step_seconds(whole, 1.0) == pytest.approx(0.05 + 1.0 + 1.0)
+    # Four passes of 0.4 MP (2.4x the per-pixel cost of a tiny pass), each run twice-ish.
+    windows = 4 * 400_000 * (1e-6 + 0.4e-6) * (1 + GATHER_SHARE)
+    assert cost.step_seconds(tiled, 1.0) == pytest.approx(0.05 + windows)
+    # Three scales fit the growth back, whether the largest is whole or tiled.
+    for largest in (whole, tiled):
+        fit = speed.time_iterations(_timed(cost, [_scale(100), _scale(500, 400), largest]))
+        assert (fit.a, fit.b, fit.c) == (
+            pytest.approx(0.05),
+            pytest.approx(1e-6),
+            pytest.approx(1e-12),
+        )
+        assert (fit.setup_a, fit.setup_b) == (pytest.approx(0.2), pytest.approx(1e-6))
+    # A job's time counts the growth.
+    plan = plan_job(StyleParams(size=1024, steps=10, multiscale=False, tile_size=0), (4, 3))
+    flat = speed.Cost(0.05, 1e-6, 0.2, 1e-6)
+    assert speed.plan_seconds(cost, plan) > speed.plan_seconds(flat, plan)
+
+
+def test_times_no_rising_curve_fits_are_fitted_as_a_straight_line():
+    # Per pixel cheaper at the middle size than at either end: the curve through the three
+    # would fall at first (b < 0), so the fit is the line through the ends.
+    timed, clock = [], 0.0
+    for scale, per_iteration in ((_scale(100), 0.02), (_scale(400), 0.03), (_scale(800), 0.09)):
+        for _ in range(4):
+            clock += per_iteration
+            timed.append((scale, clock))
+    fit = speed.time_iterations(timed)
+    assert fit.c >= 0 and fit.b >= 0 and fit.a >= 0
+    curved = speed.time_iterations(
+        [(scale, t) for scale, t in timed if scale.size[0] != 400]
+    )  # the ends alone: a line through them
+    assert fit.c == 0.0 and (fit.a, fit.b) == (pytest.approx(curved.a), pytest.approx(curved.b))
 
 
 def test_a_scaled_first_guess_is_never_reported_as_measured(monkeypatch):
