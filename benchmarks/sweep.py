@@ -65,9 +65,9 @@ def _worst(values) -> float:
 
 def _one_position_per_channel() -> None:
     """Trial: the rank rule at one style position per channel instead of two."""
-    from style_core import engine
+    from style_core import plan
 
-    engine.STYLE_POSITIONS_PER_CHANNEL = 1
+    plan.STYLE_POSITIONS_PER_CHANNEL = 1
 
 
 def _torch_first_step() -> None:

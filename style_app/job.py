@@ -122,13 +122,13 @@ def make_job(params: StyleParams, content, styles: list, mask=None, start=None) 
         shape = {"styles": len(style_images), "masked": mask_image is not None}
         start_side = 0 if start is None else max(start.size)
         # Raises ValueError for an enlargement given too few steps for its new scales.
-        plan = plan_here(params, content_image.size, **shape, start_side=start_side)
+        # The decoded sizes: a JPEG draft never goes below twice the size the style is used at.
+        style_sizes = [image.size for image in style_images]
+        plan = plan_here(params, content_image.size, style_sizes, **shape, start_side=start_side)
     except (ImageError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
     estimate = round(plan_seconds(speed.MODEL.cost, plan), 1)
     measured = speed.MODEL.cost.measured
-    # The decoded sizes: a JPEG draft never goes below twice the size the style is used at.
-    style_sizes = [image.size for image in style_images]
     used = matched_style_layers(params, style_sizes)
     notes = [layers_note(params, used), *small_style_notes(params, style_sizes)]
     return Job(
@@ -169,7 +169,8 @@ def _largest_in_time(job: Job) -> int | None:
             break
         params = job.params.replace(size=size)
         try:
-            plan = plan_here(params, job.content.size, **shape, start_side=job.start_side)
+            sizes = [image.size for image in job.styles]
+            plan = plan_here(params, job.content.size, sizes, **shape, start_side=job.start_side)
         except ValueError:  # an enlargement with fewer steps than its scales
             continue
         if not zero_gpu_refusal(plan_seconds(speed.MODEL.cost, plan)):
@@ -231,9 +232,8 @@ def _run_job(job: Job):
                 _progress(snapshot, job),
                 save_result(snapshot, params, job.mask) if done else None,
             )
-        guess = speed.MODEL.cost  # its fixed share: on ZeroGPU a guess until a job fits it
-        share = guess.step_share(job.plan)
-        fit = time_iterations(iterations, share, guess.fixed_share)
+        # Its fixed share: on ZeroGPU a guess until a job fits it.
+        fit = time_iterations(iterations, speed.MODEL.cost.fixed_share)
         yield JobTiming(params, job.content.size, snapshot.elapsed, fit, job.plan)
     except (ImageError, WeightsError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None

@@ -17,7 +17,7 @@ from style_core import ImageError, StyleParams
 from style_core.engine import matched_style_layers
 from style_core.images import image_size
 from style_core.params import KNOBS
-from style_core.plan import own_size_style_scale, style_side
+from style_core.plan import StyleScaleKnob, small_style_note, style_side
 
 BLEND_INFO = "How much of the second style goes into the mix."
 BLEND_WITH_MASK = "Not used while a mask is set: the mask says where each style goes."
@@ -37,29 +37,13 @@ def layers_note(params: StyleParams, used: Sequence[str]) -> str:
 
 
 def small_style_notes(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> list[str]:
-    """A note for each style picture smaller than the size it is used at: it is blurred up,
-    so that its strokes keep the size Style scale asks for (benchmarks/RESULTS.md, "A style
-    smaller than the output"); a lower Style scale uses it at its own size instead."""
-    side = style_side(params, params.size)
-    names = ["Style image"] if len(style_sizes) == 1 else ["Style image 1", "Style image 2"]
-    return [
-        f"{name} is {width}×{height}, smaller than the {side} px it is used at: its strokes "
-        f"are blurred up to keep their size. A larger picture of it keeps them sharp"
-        + _own_size_scale(params, max(width, height))
-        + "."
-        for name, (width, height) in zip(names, style_sizes)
-        if max(width, height) < side
-    ]
-
-
-def _own_size_scale(params: StyleParams, style_long_side: int) -> str:
-    """'; Style scale S uses it at its own size ...', S the slider's largest value that does;
-    "" where the slider does not reach that low."""
+    """A note for each style picture smaller than the size it is used at (plan.small_style_note),
+    naming the Style scale slider's value that uses it at its own size."""
     low, _, step = KNOBS["style_scale"].ui
-    scale = own_size_style_scale(params, style_long_side, step)
-    if scale < low:
-        return ""
-    return f"; Style scale {scale:.2f} uses it at its own size, sharp but with finer strokes"
+    knob = StyleScaleKnob("Style scale", low, step)
+    names = ["Style image"] if len(style_sizes) == 1 else ["Style image 1", "Style image 2"]
+    notes = (small_style_note(params, n, size, knob) for n, size in zip(names, style_sizes))
+    return [f"{note}." for note in notes if note]
 
 
 def layer_slider_updates(style, size, style_scale, style_layers) -> list:

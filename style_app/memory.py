@@ -3,6 +3,8 @@ dedicated GPU refusing, before any work, a job that does not fit even in tiles."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from style_app.config import ZERO_GPU
 from style_core import StyleParams
 from style_core.engine import device_plan
@@ -20,17 +22,26 @@ def zero_gpu_memory(styles: int = 1, masked: bool = False) -> Memory:
     return Memory(budget, ZERO_GPU_ELEMENT_BYTES, styles, masked)
 
 
-def plan_here(params: StyleParams, content_size: tuple[int, int], **shape: int) -> JobPlan:
+def plan_here(
+    params: StyleParams,
+    content_size: tuple[int, int],
+    style_sizes: Sequence[tuple[int, int]] = (),
+    **shape: int,
+) -> JobPlan:
     """The plan the engine will make for this job on this app's device (``shape``: styles,
-    masked, start_side, as ``engine.device_plan`` takes them). On ZeroGPU the main process
-    may not touch CUDA, so it plans on the slice's known memory."""
+    masked, start_side, as ``engine.device_plan`` takes them; ``style_sizes``: the style
+    pictures' sizes, where known, for how deep each scale's network runs). On ZeroGPU the
+    main process may not touch CUDA, so it plans on the slice's known memory."""
     start_side = shape.pop("start_side", 0)
     if ZERO_GPU:
-        return plan_job(params, content_size, zero_gpu_memory(**shape), start_side)
+        memory = zero_gpu_memory(**shape)
+        return plan_job(params, content_size, memory, start_side, style_sizes)
     try:
-        return device_plan(params, content_size, **shape, start_side=start_side)
+        return device_plan(
+            params, content_size, **shape, start_side=start_side, style_sizes=style_sizes
+        )
     except RuntimeError:  # no driver to ask (tests build the GPU page on a CPU host)
-        return plan_job(params, content_size, start_side=start_side)
+        return plan_job(params, content_size, start_side=start_side, style_sizes=style_sizes)
 
 
 def largest_size(

@@ -2,21 +2,21 @@
 
 A job's time is read off its plan (style_core.plan): at each scale, a set-up (the content's
 and the styles' features, new tensor shapes) of ``setup_a + setup_b x pixels`` seconds, then
-each iteration ``a + share x (b + c x pass) x pixels`` summed over its network passes (the
+each iteration ``a + share x (b + c x pass) x pixels``, summed over its network passes (the
 whole scale, or each tile's window), ``pass`` being that pass's pixels: a tiny scale costs
 more per pixel than a mid-sized one (``a``), and on a CPU a large pass costs more per pixel
-again, its activations streaming through memory rather than cache (``c``; 1.3x at 1024 px
-against 512 px on a 2-core AVX2 CPU: benchmarks/RESULTS.md).
-``share`` is what a network stopped at the job's deepest layer costs against the default one:
-``fixed_share + (1 - fixed_share) x`` its share of the multiply-adds (``JobPlan.network_work``),
-``fixed_share`` being what a step costs whatever the depth (measured: 0.12 in fp32 on a CPU,
-0.65 under bf16 autocast, whose conversions dominate the shallow layers).
+again, its activations outgrowing the caches (``c``: 1.18x at 1024 px against 512 px on a
+2-core AVX2 CPU, benchmarks/RESULTS.md). ``share`` is what the network a scale runs costs
+against the default one: each scale stops at the deepest layer it matches, and the rank rule
+leaves small scales fewer (the default job stops at relu4_2 up to 512 px, then runs to
+relu5_1): ``fixed_share + (1 - fixed_share) x`` its share of the multiply-adds
+(``ScalePlan.network_work``), ``fixed_share`` being what a step costs whatever the depth.
 
 Measured at start-up by ``calibrate`` (real iterations at two or three sizes, on a real
-example pair, set-up included), except on ZeroGPU, where CUDA exists only inside the GPU call: there the
-first job times its own scales and hands them back (``JobTiming``). Every finished job then
-corrects the model; until the first measurement it is a guess, and the page says so. Job
-threads and the warm-up both write the model, so it sits behind a lock.
+example pair, set-up included), except on ZeroGPU, where CUDA exists only inside the GPU call:
+there the first job times its own scales and hands them back (``JobTiming``). Every finished
+job then corrects the model; until the first measurement it is a guess, and the page says so.
+Job threads and the warm-up both write the model, so it sits behind a lock.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
 from PIL import Image
 
 from style_app.config import (
@@ -59,15 +60,14 @@ class Cost:
             *(value * factor for value in times), measured, self.fixed_share, self.c * factor
         )
 
-    def step_share(self, plan: JobPlan) -> float:
-        """A step of this plan's network against a default step, per pixel."""
-        return self.fixed_share + (1 - self.fixed_share) * plan.network_work
+    def step_share(self, scale: ScalePlan) -> float:
+        """A step of this scale's network against a default step, per pixel."""
+        return self.fixed_share + (1 - self.fixed_share) * scale.network_work
 
-    def step_seconds(self, scale: ScalePlan, share: float) -> float:
-        """Seconds one iteration of this scale takes, its network costing ``share`` of the
-        default one's (``step_share``)."""
+    def step_seconds(self, scale: ScalePlan) -> float:
+        """Seconds one iteration of this scale takes."""
         work = self.b * scale.evaluated_pixels + self.c * scale.evaluated_pixels_squared
-        return self.a + share * work
+        return self.a + self.step_share(scale) * work
 
 
 class SpeedModel:
@@ -116,15 +116,21 @@ class JobTiming:
 
 
 def time_iterations(
-    iterations: list[tuple[ScalePlan, float]], share: float = 1.0, fixed_share: float = 0.15
+    iterations: list[tuple[ScalePlan, float]],
+    fixed_share: float = 0.15,
+    *,
+    curve: bool = False,
 ) -> Cost | None:
     """Fit the cost model to a job's (scale, elapsed) per iteration.
 
     Each scale's time per iteration is taken from the end of its first iteration to its last;
     its set-up is what its first iteration took beyond that, from the end of the scale before
-    (the job's start for the first). ``share``: the job's step against a default step
-    (``Cost.step_share``). Needs two scales of at least three iterations; from three, a large
-    pass's extra cost per pixel (``Cost.c``) is fitted too."""
+    (the job's start for the first). Each scale's network is costed at its own depth
+    (``Cost.step_share``, with this ``fixed_share``). Needs two scales of at least three
+    iterations. ``curve``: from three, fit a large pass's extra cost per pixel (``Cost.c``)
+    too; the warm-up's timing on a CPU. Not a GPU's: its time per iteration stays flat while
+    kernel launches bound it, and a curve through that would climb steeply past the sizes
+    timed."""
     scales: list[tuple[ScalePlan, list[float]]] = []
     for scale, elapsed in iterations:
         if not scales or scales[-1][0] != scale:
@@ -139,46 +145,35 @@ def time_iterations(
         previous_end = times[-1]
     if len(steps) < 2:
         return None
-    a, b, c = _step_fit(steps, share)
+    a, b, c = _step_fit(steps, Cost(0, 0, fixed_share=fixed_share), curve)
     setup_a, setup_b = _line(set_ups)
     return Cost(a, b, setup_a, setup_b, True, fixed_share, c)
 
 
-def _step_fit(steps: list[tuple[ScalePlan, float]], share: float) -> tuple[float, float, float]:
-    """(a, b, c) of Cost.step_seconds through the smallest, the largest and (where there is
-    one) the next largest scale's seconds per iteration; a straight line through the smallest
-    and the largest (c = 0) where that curve would bend down or start below zero."""
-    by_work = sorted(steps, key=lambda step: step[0].evaluated_pixels)
-    line = _line({scale.evaluated_pixels: seconds for scale, seconds in by_work})
-    if len(by_work) < 3:
-        return line[0], line[1] / share, 0.0
-    rows = [
-        (1.0, share * scale.evaluated_pixels, share * scale.evaluated_pixels_squared, seconds)
-        for scale, seconds in (by_work[0], by_work[-2], by_work[-1])
-    ]
-    a, b, c = _solve3(rows)
-    if min(a, b, c) < 0:
-        return line[0], line[1] / share, 0.0
-    return a, b, c
-
-
-def _solve3(rows: list[tuple[float, float, float, float]]) -> tuple[float, float, float]:
-    """x of the three equations rows[i][:3] . x = rows[i][3] (Cramer's rule)."""
-
-    def det(m):
-        return (
-            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-        )
-
-    matrix = [row[:3] for row in rows]
-    whole = det(matrix)
-    if whole == 0:
-        return (-1.0, -1.0, -1.0)  # no single curve: the caller draws a line
-    return tuple(
-        det([row[:i] + (row[3],) + row[i + 1 : 3] for row in rows]) / whole for i in range(3)
+def _step_fit(
+    steps: list[tuple[ScalePlan, float]], depth: Cost, curve: bool
+) -> tuple[float, float, float]:
+    """(a, b, c) of Cost.step_seconds (each scale's share from ``depth``): a straight line
+    (c = 0) through the smallest and the largest scale's seconds per iteration; or, asked for
+    a ``curve`` and given three scales, the curve through the smallest and the two largest
+    (through the two largest with a = 0 where it would start below zero), unless it falls."""
+    work = sorted(
+        ((depth.step_share(s) * s.evaluated_pixels, t, s) for s, t in steps), key=lambda w: w[0]
     )
+    line = (*_line({x: t for x, t, _ in work}), 0.0)
+    if not curve or len(work) < 3:
+        return line
+    three = [work[0], *work[-2:]]
+    rows = [[1.0, x, depth.step_share(s) * s.evaluated_pixels_squared] for x, _, s in three]
+    seconds = [t for _, t, _ in three]
+    try:
+        fit = np.linalg.solve(rows, seconds)
+        if fit[0] < 0:  # a tiny scale's noise: no fixed part, the curve through the largest
+            fit = [0.0, *np.linalg.solve([row[1:] for row in rows[1:]], seconds[1:])]
+    except np.linalg.LinAlgError:  # two scales of the same work: no single curve
+        return line
+    a, b, c = (float(v) for v in fit)
+    return (a, b, c) if min(b, c) >= 0 else line
 
 
 def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
@@ -192,10 +187,10 @@ def _line(seconds_by_pixels: dict[int, float]) -> tuple[float, float]:
 # The guesses are a T4 (the Space's suggested hardware) and a slow 2-core CPU.
 FIRST_GUESS = Cost(0.02, 2.0e-7) if HAS_GPU else Cost(0.05, 1.0e-5)
 MODEL = SpeedModel(FIRST_GUESS)
-# Long sides of the timed iterations: sizes jobs use. On a CPU a step's time per pixel grows
-# with the pass (from 128 and 384 px the first 512 px job came 5-7% slower than predicted; from
-# 128 and 512 px alone a 2048 px job, its tiles' windows ~800 px, 1.24x: benchmarks/RESULTS.md),
-# so the third is as large as a pass of a CPU's print-size job. A GPU is bound by kernel
+# Long sides of the timed iterations: sizes jobs use (from 128 and 384 px the first 512 px
+# job came 5-7% slower than predicted; from 128 and 512, within 4%: benchmarks/RESULTS.md).
+# On a CPU a step's time per pixel grows with the pass, so a third is as large as a pass of a
+# print-size job (tiles' windows, or the whole 1024 px scale). A GPU is bound by kernel
 # launches below ~512 px, so small probes there would miss the per-pixel part.
 CALIBRATION_SIZES = (512, 1024) if HAS_GPU else (128, 512, 1024)
 DURATION_HEADROOM = (20, 2.0)  # a ZeroGPU request: seconds + factor x the predicted time
@@ -230,8 +225,10 @@ def calibrate(params: StyleParams, iterations: int = 4) -> Cost:
     """Time real iterations, and each probe's set-up, at the calibration sizes here, and a
     network stopped at relu1_1 at the second; keep and return the cost model. A throwaway
     64 px run first pays for what only the first run of a process does (thread pools,
-    kernels), which no job after start-up pays again. The model is kept after the first two
-    sizes too: jobs of the usual sizes have their estimate before the largest probe ends."""
+    kernels), which no job after start-up pays again. Each probe is costed at the depth its
+    network really runs to (up to 512 px the rank rule stops the default one at relu4_2). The
+    model is kept after the first two sizes too: jobs of the usual sizes have their estimate
+    before the largest probe ends."""
     content, style = (Image.open(path).convert("RGB") for path in CALIBRATION_PAIR)
     list(stylize(content, [style], params.replace(size=64, steps=2, multiscale=False)))
     probes = [
@@ -241,24 +238,24 @@ def calibrate(params: StyleParams, iterations: int = 4) -> Cost:
     timed = [_timed_probe(content, style, probe) for probe in probes[:2]]
     # How much of a step does not shrink with the network's depth: relu1_1 does ~no work.
     shallow = probes[1].replace(content_layers=("relu1_1",), style_layers=("relu1_1",))
-    shallow_step = _step_seconds(_timed_probe(content, style, shallow))
-    full, few = (plan_here(probe, content.size).network_work for probe in (probes[1], shallow))
-    ratio = shallow_step / _step_seconds(timed[1])
-    fixed_share = min(1.0, max(0.0, (ratio - few / full) / (1 - few / full)))
-    share = Cost(0, 0, fixed_share=fixed_share).step_share(plan_here(params, content.size))
-    MODEL.set(time_iterations(_restart_clocks(timed), share, fixed_share))
+    shallow_timed = _timed_probe(content, style, shallow)
+    full, few = (probe[0][0].network_work for probe in (timed[1], shallow_timed))
+    ratio = _step_seconds(shallow_timed) / _step_seconds(timed[1])
+    # ratio = (f + (1 - f) few) / (f + (1 - f) full), solved for the fixed share f.
+    fixed_share = min(1.0, max(0.0, (ratio * full - few) / (1 - few - ratio * (1 - full))))
+    MODEL.set(time_iterations(_restart_clocks(timed), fixed_share))
     # Two iterations at the largest (each as long as ~five at the second size) keep the
     # warm-up short.
     timed += [_timed_probe(content, style, probe.replace(steps=3)) for probe in probes[2:]]
-    fit = time_iterations(_restart_clocks(timed), share, fixed_share)
+    fit = time_iterations(_restart_clocks(timed), fixed_share, curve=True)
     MODEL.set(fit)
     return fit
 
 
 def _timed_probe(content: Image.Image, style: Image.Image, probe: StyleParams) -> list:
     """(scale, elapsed) of each iteration of a one-scale run (its plan here: tiled where
-    this device's memory asks for it)."""
-    (scale,) = plan_here(probe, content.size).scales
+    this device's memory asks for it, its network as deep as its style allows)."""
+    (scale,) = plan_here(probe, content.size, [style.size]).scales
     return [(scale, s.elapsed) for s in stylize(content, [style], probe) if not s.done]
 
 
@@ -272,7 +269,7 @@ def _restart_clocks(
     """Probes timed from their own starts, as one job's scales timed from one start."""
     joined, offset = [], 0.0
     for timed in probes:
-        joined += [(pixels, offset + elapsed) for pixels, elapsed in timed]
+        joined += [(scale, offset + elapsed) for scale, elapsed in timed]
         offset = joined[-1][1]
     return joined
 
@@ -298,12 +295,10 @@ def zero_gpu_refusal(seconds: float, what: str = "job") -> str | None:
 
 def plan_seconds(cost: Cost, plan: JobPlan) -> float:
     """Seconds a job of this plan takes at this cost: each scale's set-up and iterations, on
-    the pixels the network runs on (a tiled scale's windows, margins included)."""
-    share = cost.step_share(plan)
+    the pixels the network runs on (a tiled scale's windows, margins included) and at the
+    depth it runs to."""
     return sum(
-        cost.setup_a
-        + cost.setup_b * scale.window_pixels
-        + scale.steps * cost.step_seconds(scale, share)
+        cost.setup_a + cost.setup_b * scale.window_pixels + scale.steps * cost.step_seconds(scale)
         for scale in plan.scales
     )
 

@@ -28,7 +28,7 @@ from style_core.images import (
     save_png,
 )
 from style_core.params import DEVICES, KNOBS, PRECISIONS, StyleParams
-from style_core.plan import enlarge_params, own_size_style_scale, style_side
+from style_core.plan import StyleScaleKnob, enlarge_params, small_style_note
 from style_core.vgg import WeightsError
 from style_core.video import VIDEO_KNOBS, VideoParams, stylize_video
 
@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace, params: StyleParams, output: Path) -> int:
         else load_mask(args.mask, image_size(args.content, "content image"))
     )
     snapshots = stylize(args.content, args.styles, params, mask)
-    snapshots = _noting_small_styles(snapshots, args.styles, params, args.quiet, True)
+    snapshots = _noting_small_styles(snapshots, args.styles, params, args.quiet, STYLE_SCALE_FLAG)
     for snapshot in _with_progress_bar(snapshots, args):
         if snapshot.done:  # the files were read: they exist
             sources = describe_sources(args.content, args.styles)
@@ -198,43 +198,28 @@ def _with_progress_bar(
         bar.close()
 
 
+# What the small-style note names on the command line (the enlarge command has no such flag).
+STYLE_SCALE_FLAG = StyleScaleKnob("--style-scale", KNOBS["style_scale"].limits[0], 0.01)
+
+
 def _noting_small_styles(
     snapshots: typing.Iterator[Snapshot],
     styles: Sequence[str | Path],
     params: StyleParams,
     quiet: bool,
-    style_scale_flag: bool,
+    knob: StyleScaleKnob | None,
 ) -> typing.Iterator[Snapshot]:
     """The snapshots; with the first, once stylize has checked every input (so that a bad one
-    is still the only line), a note for each style picture smaller than its use."""
+    is still the only line), a note on stderr for each style picture smaller than its use
+    (plan.small_style_note; ``knob``: the flag that changes the style scale, if any)."""
     for index, snapshot in enumerate(snapshots):
         if index == 0 and not quiet:
-            _note_small_styles(styles, params, style_scale_flag)
+            for style in styles:  # stylize read them: they are sound
+                size = image_size(style, "style image")
+                note = small_style_note(params, Path(style).name, size, knob)
+                if note:
+                    print(f"note: {note}", file=sys.stderr)
         yield snapshot
-
-
-def _note_small_styles(
-    styles: Sequence[str | Path], params: StyleParams, style_scale_flag: bool
-) -> None:
-    """A line on stderr for each style picture smaller than the size it is used at, as the
-    app's page says it."""
-    side = style_side(params, params.size)
-    for style in styles:
-        width, height = image_size(style, "style image")  # stylize read it: it is sound
-        if max(width, height) >= side:
-            continue
-        scale = own_size_style_scale(params, max(width, height))
-        advice = (
-            f"; --style-scale {scale:.2f} uses it at its own size, sharp but with finer strokes"
-            if style_scale_flag and scale >= KNOBS["style_scale"].limits[0]
-            else ""
-        )
-        print(
-            f"note: {Path(style).name} is {width}x{height}, smaller than the {side} px it is "
-            f"used at: its strokes are blurred up to keep their size (a larger picture of it "
-            f"keeps them sharp{advice})",
-            file=sys.stderr,
-        )
 
 
 def _say_saved(output: Path, snapshot: Snapshot, quiet: bool) -> None:
@@ -319,7 +304,7 @@ def _enlarge_command(args: argparse.Namespace) -> int:
     params = enlarge_params(params.replace(**changes), max(start.size), args.size, args.steps)
     mask = read_mask(result, "RESULT.png")
     snapshots = stylize(content, styles, params, mask, start=start)
-    snapshots = _noting_small_styles(snapshots, styles, params, args.quiet, False)
+    snapshots = _noting_small_styles(snapshots, styles, params, args.quiet, None)
     for snapshot in _with_progress_bar(snapshots, args):
         if snapshot.done:
             save_png(snapshot.image, output, params, mask, describe_sources(content, styles))

@@ -42,7 +42,6 @@ from style_core.images import (
     to_pil,
     to_tensor,
 )
-from style_core.layers import channels
 from style_core.lbfgs import LBFGS
 from style_core.losses import (
     blend_statistics,
@@ -53,7 +52,14 @@ from style_core.losses import (
 )
 from style_core.memory import Memory, device_budget
 from style_core.params import MAX_STYLES, StyleParams
-from style_core.plan import JobPlan, ScalePlan, plan_job, style_side
+from style_core.plan import (
+    JobPlan,
+    ScalePlan,
+    matched_layers,
+    own_pixels,
+    plan_job,
+    style_side,
+)
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
 
 # L-BFGS step lengths in pixels (0..1). Until it knows the curvature, a gradient step moves the
@@ -179,13 +185,15 @@ def device_plan(
     styles: int = 1,
     masked: bool = False,
     start_side: int = 0,
+    style_sizes: Sequence[tuple[int, int]] = (),
 ) -> JobPlan:
     """The plan a job gets on the device it resolves to here: its memory decides the tiles
-    (``tile_size=-1``). Touches CUDA: on ZeroGPU only inside the GPU call."""
+    (``tile_size=-1``); ``style_sizes`` how deep each scale's network runs (plan_job).
+    Touches CUDA: on ZeroGPU only inside the GPU call."""
     device = resolve_device(params.device)
     element_bytes = resolve_precision(params.precision, device).itemsize
     memory = Memory(device_budget(device), element_bytes, styles, masked)
-    return plan_job(params, content_size, memory, start_side)
+    return plan_job(params, content_size, memory, start_side, style_sizes)
 
 
 def _start_image(start: ImageInput, inputs: _Inputs, params: StyleParams) -> torch.Tensor:
@@ -332,7 +340,7 @@ def _build_scale(
         for image in inputs.styles
     ]
     per_style = [_style_statistics(net, dtype, style, params, planned.tile) for style in styles]
-    layers = _matched_layers(
+    layers = matched_layers(
         params, [_own_size(image, s) for image, s in zip(inputs.styles, styles)]
     )
     regions, keep = _regions(per_style, layers, inputs, size, device, params.style_statistic)
@@ -372,20 +380,6 @@ def _temporal_at(temporal: Temporal, scale: _Scale, params: StyleParams) -> Temp
     return Temporal(target, fit(temporal.confidence), temporal.weight)
 
 
-def _matched_layers(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> tuple[str, ...]:
-    """The style layers a scale matches: those that describe every style's texture (the rank
-    rule, _describes_texture), or all with ``rank_rule=False``. A tiny scale still gets the
-    shallowest layer."""
-    if not params.rank_rule:
-        return params.style_layers
-    kept = tuple(
-        name
-        for name in params.style_layers
-        if all(_describes_texture(name, size) for size in style_sizes)
-    )
-    return kept or params.style_layers[:1]
-
-
 def matched_style_layers(
     params: StyleParams, style_sizes: Sequence[tuple[int, int]]
 ) -> tuple[str, ...]:
@@ -393,18 +387,13 @@ def matched_style_layers(
     (width, height): what the page says a job used. Earlier, smaller scales may use fewer."""
     params = params.validate()
     side = style_side(params, params.size)
-    return _matched_layers(params, [_own_pixels(size, side) for size in style_sizes])
+    return matched_layers(params, [own_pixels(size, side) for size in style_sizes])
 
 
 def _own_size(image: Image.Image, style: torch.Tensor) -> tuple[int, int]:
     """(width, height) of the style as the rank rule counts it: at this scale's size, but no
     more than the picture really has (upscaling a small style adds no positions)."""
-    return _own_pixels(image.size, max(style.shape[-2:]))
-
-
-def _own_pixels(size: tuple[int, int], long_side: int) -> tuple[int, int]:
-    """(width, height) of a style picture of this size fitted to long_side, never upscaled."""
-    return fit_size(*size, min(long_side, max(size)))
+    return own_pixels(image.size, max(style.shape[-2:]))
 
 
 def _regions(
@@ -464,30 +453,6 @@ def _keep_content(image: torch.Tensor, scale: _Scale) -> torch.Tensor:
         return image
     with torch.no_grad():
         return image.detach() * (1 - scale.keep) + scale.content * scale.keep
-
-
-# A style layer needs more than this many style positions per channel (_describes_texture).
-STYLE_POSITIONS_PER_CHANNEL = 2
-
-
-def _describes_texture(layer: str, style_size: tuple[int, int]) -> bool:
-    """Whether a style picture of this (width, height) has enough positions at this layer for
-    its statistics to describe its texture rather than its layout.
-
-    A Gram matrix or covariance averaged over fewer positions than it has channels is
-    rank-deficient, and near that it still pins down the painting's few large shapes (the
-    moon, one swirl, a face) rather than its brushwork: matching it pastes those shapes into
-    the picture. So every scale uses a layer only where the style has more than
-    STYLE_POSITIONS_PER_CHANNEL positions per channel, counted in the picture's own pixels (a
-    small style upscaled to the output's scale has no more). At 512 px that drops relu5_1 for
-    every style (a 512x512 one has exactly 2 per channel, and pasted a face in
-    benchmarks/RESULTS.md, "Engine v3"); relu4_1 stays from 384 px up. Gatys et al. use every
-    layer at every size; ``rank_rule=False`` does the same.
-    """
-    width, height = style_size
-    poolings = poolings_before(layer)
-    positions = (height >> poolings) * (width >> poolings)
-    return positions > STYLE_POSITIONS_PER_CHANNEL * channels(layer)
 
 
 def _prepare_style(
@@ -590,7 +555,7 @@ def _optimise(
 ) -> Iterator[tuple[int, dict[str, float], torch.Tensor]]:
     """One scale: yields (step, loss values, current image) after every iteration."""
     image = start.detach().clone().requires_grad_(True)  # NCHW: L-BFGS flattens its grad
-    # A scale may use fewer style layers (_describes_texture); weights renormalise over them.
+    # A scale may use fewer style layers (plan.describes_texture); weights renormalise over them.
     layers = tuple(dict.fromkeys(params.content_layers + scale.style_layers))
     all_weights = params.style_layer_weights or [1.0] * len(params.style_layers)
     layer_weights = {

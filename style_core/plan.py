@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from style_core import lbfgs, tiles
 from style_core.images import fit_size
@@ -22,6 +24,7 @@ from style_core.memory import (
     scale_bytes,
 )
 from style_core.params import StyleParams
+from style_core.vgg import poolings_before
 
 # Tile sizes the automatic choice tries, largest first (multiples of tiles.STRIDE).
 TILE_SIZES = (2048, 1536, 1024, 768, 512, 384, 256)
@@ -43,15 +46,13 @@ class ScalePlan:
     windows: tuple[int, ...] = ()  # tiled: the pixels of each tile's window (core and margins)
     history: int = lbfgs.HISTORY_SIZE  # L-BFGS curvature pairs kept (memory.history_pairs)
     peak_bytes: int = 0  # memory this scale needs at its peak (style_core.memory)
+    # Multiply-adds per pixel of the network this scale runs, a share of the default one's
+    # (network_work): it stops at the deepest layer it matches, and small scales match fewer.
+    network_work: float = 1.0
 
     @property
     def pixels(self) -> int:
         return self.size[0] * self.size[1]
-
-    @property
-    def window_pixels(self) -> int:
-        """The pixels the network sees once over the scale: its own, or its tiles' windows."""
-        return sum(self.passes)
 
     @property
     def passes(self) -> tuple[int, ...]:
@@ -59,20 +60,25 @@ class ScalePlan:
         return self.windows if self.tile else (self.pixels,)
 
     @property
+    def window_pixels(self) -> int:
+        """The pixels the network sees once over the scale: its own, or its tiles' windows."""
+        return sum(self.passes)
+
+    @property
     def evaluated_pixels(self) -> float:
         """Pixels one step runs the network on, forward and backward: the scale's own, or,
         tiled, each window's twice (the statistics' pass without gradients counted at
         GATHER_SHARE of a full one)."""
-        return self.window_pixels * self._pass_count
+        return self.window_pixels * self._pass_share
 
     @property
     def evaluated_pixels_squared(self) -> float:
-        """As evaluated_pixels, each pass's pixels counted times its own: a larger pass costs
-        more per pixel on a CPU (style_app.speed)."""
-        return sum(pixels * pixels for pixels in self.passes) * self._pass_count
+        """As evaluated_pixels, each pass's pixels counted times its own: on a CPU a larger
+        pass costs more per pixel (style_app.speed)."""
+        return sum(pixels * pixels for pixels in self.passes) * self._pass_share
 
     @property
-    def _pass_count(self) -> float:
+    def _pass_share(self) -> float:
         return 1 + GATHER_SHARE if self.tile else 1.0
 
 
@@ -81,7 +87,6 @@ class JobPlan:
     """Every scale of a job, smallest first; the last is the output's size."""
 
     scales: tuple[ScalePlan, ...]
-    network_work: float  # multiply-adds per pixel, a share of the default network's (network_work)
 
     @property
     def output_size(self) -> tuple[int, int]:
@@ -95,6 +100,11 @@ class JobPlan:
     def peak_bytes(self) -> int:
         return max(scale.peak_bytes for scale in self.scales)
 
+    @property
+    def network_work(self) -> float:
+        """The deepest network any scale runs, a share of the default one's (network_work)."""
+        return max(scale.network_work for scale in self.scales)
+
     def work(self) -> list[float]:
         """Relative cost of each scale: iterations x pixels the network runs on (a VGG pass
         is linear in pixels)."""
@@ -106,11 +116,14 @@ def plan_job(
     content_size: tuple[int, int],
     memory: Memory = UNLIMITED,
     start_side: int = 0,
+    style_sizes: Sequence[tuple[int, int]] = (),
 ) -> JobPlan:
     """The plan of a job on a content image of this (width, height), on a device with this
     ``memory`` (which decides the automatic tile size, ``tile_size=-1``). ``start_side``: the
     long side of a finished result the job continues from (Enlarge; ``enlarge_sides``), or
-    refines at its own size (a video frame from the one before)."""
+    refines at its own size (a video frame from the one before). ``style_sizes``: the style
+    pictures' (width, height), which decide how deep each scale's network runs (none: as
+    large as each scale uses them, the deepest it can be)."""
     if start_side:
         same = start_side == params.size
         sides = [params.size] if same else enlarge_sides(start_side, params.size)
@@ -126,14 +139,31 @@ def plan_job(
     else:
         sides, steps = params.scale_sizes(), params.scale_steps()
     scales = tuple(
-        _scale(params, fit_size(*content_size, side), count, memory)
+        _scale(params, fit_size(*content_size, side), count, memory, style_sizes)
         for side, count in zip(sides, steps, strict=True)
     )
-    deepest = max(params.content_layers + params.style_layers, key=LAYER_NAMES.index)
-    return JobPlan(scales, network_work(deepest))
+    return JobPlan(scales)
 
 
-def _scale(params: StyleParams, size: tuple[int, int], steps: int, memory: Memory) -> ScalePlan:
+def scale_network_work(
+    params: StyleParams, style_long_side: int, style_sizes: Sequence[tuple[int, int]] = ()
+) -> float:
+    """The share of the default network's work a scale runs, its styles used at this long
+    side: the network stops at the deepest layer it matches (the rank rule, describes_texture,
+    keeps only the layers the style pictures have positions for). Style sizes unknown: square
+    pictures of that side, the most positions a scale can count."""
+    sizes = [own_pixels(size, style_long_side) for size in style_sizes]
+    layers = params.content_layers + matched_layers(params, sizes or [(style_long_side,) * 2])
+    return network_work(max(layers, key=LAYER_NAMES.index))
+
+
+def _scale(
+    params: StyleParams,
+    size: tuple[int, int],
+    steps: int,
+    memory: Memory,
+    style_sizes: Sequence[tuple[int, int]],
+) -> ScalePlan:
     """One scale's plan: whole if its tile size allows, else its tiles and their memory."""
     width, height = size
     history = history_pairs(width * height, steps, lbfgs.HISTORY_SIZE, memory.budget)
@@ -147,7 +177,8 @@ def _scale(params: StyleParams, size: tuple[int, int], steps: int, memory: Memor
         seen = max(windows) if tile else width * height
         need = scale_bytes(width * height, seen, per_pixel, network)
         side = style_side(params, max(size))
-        return ScalePlan(size, steps, side, tile, tuple(windows), history, need)
+        work = scale_network_work(params, side, style_sizes)
+        return ScalePlan(size, steps, side, tile, tuple(windows), history, need, work)
 
     if params.tile_size > 0:
         return planned(params.tile_size if max(size) > params.tile_size else 0)
@@ -200,6 +231,81 @@ def own_size_style_scale(params: StyleParams, style_long_side: int, step: float 
     long side at its own size (no larger: a style picture smaller than ``style_side`` is
     blurred up to it, which keeps the brush size and softens the strokes)."""
     return math.floor(style_long_side / params.size / step + 1e-9) * step
+
+
+class StyleScaleKnob(NamedTuple):
+    """The style scale as a note's reader can change it."""
+
+    name: str  # what it is called there: "Style scale" on the page, "--style-scale" on the CLI
+    lowest: float  # the lowest value offered there
+    step: float  # the values offered there are multiples of this
+
+
+def small_style_note(
+    params: StyleParams, name: str, style_size: tuple[int, int], knob: StyleScaleKnob | None
+) -> str | None:
+    """Why a style picture smaller than the size it is used at looks soft (None: it is not
+    smaller): it is blurred up, so that its strokes keep the size the style scale asks for
+    (benchmarks/RESULTS.md, "A style smaller than the output"), and the style scale that uses
+    it at its own size, where ``knob`` offers one."""
+    width, height = style_size
+    side = style_side(params, params.size)
+    if max(style_size) >= side:
+        return None
+    advice = ""
+    if knob is not None:
+        scale = own_size_style_scale(params, max(style_size), knob.step)
+        if scale >= knob.lowest:
+            advice = (
+                f"; {knob.name} {scale:.2f} uses it at its own size, sharp but with finer strokes"
+            )
+    return (
+        f"{name} is {width}x{height}, smaller than the {side} px it is used at: its strokes are "
+        f"blurred up to keep their size (a larger picture of it keeps them sharp{advice})"
+    )
+
+
+# A style layer needs more than this many style positions per channel (describes_texture).
+STYLE_POSITIONS_PER_CHANNEL = 2
+
+
+def describes_texture(layer: str, style_size: tuple[int, int]) -> bool:
+    """Whether a style picture of this (width, height) has enough positions at this layer for
+    its statistics to describe its texture rather than its layout.
+
+    A Gram matrix or covariance averaged over fewer positions than it has channels is
+    rank-deficient, and near that it still pins down the painting's few large shapes (the
+    moon, one swirl, a face) rather than its brushwork: matching it pastes those shapes into
+    the picture. So every scale uses a layer only where the style has more than
+    STYLE_POSITIONS_PER_CHANNEL positions per channel, counted in the picture's own pixels (a
+    small style upscaled to the output's scale has no more). At 512 px that drops relu5_1 for
+    every style (a 512x512 one has exactly 2 per channel, and pasted a face in
+    benchmarks/RESULTS.md, "Engine v3"); relu4_1 stays from 384 px up. Gatys et al. use every
+    layer at every size; ``rank_rule=False`` does the same.
+    """
+    width, height = style_size
+    poolings = poolings_before(layer)
+    positions = (height >> poolings) * (width >> poolings)
+    return positions > STYLE_POSITIONS_PER_CHANNEL * channels(layer)
+
+
+def matched_layers(params: StyleParams, style_sizes: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+    """The style layers a scale matches: those that describe every style's texture (the rank
+    rule, describes_texture), or all with ``rank_rule=False``. A tiny scale still gets the
+    shallowest layer."""
+    if not params.rank_rule:
+        return params.style_layers
+    kept = tuple(
+        name
+        for name in params.style_layers
+        if all(describes_texture(name, size) for size in style_sizes)
+    )
+    return kept or params.style_layers[:1]
+
+
+def own_pixels(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(width, height) of a style picture of this size fitted to long_side, never upscaled."""
+    return fit_size(*size, min(long_side, max(size)))
 
 
 @functools.cache

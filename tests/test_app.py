@@ -19,7 +19,7 @@ from style_core import StyleParams, read_params, save_png
 from style_core.explore import EXPERIMENTS
 from style_core.images import read_mask
 from style_core.params import KNOBS, STYLE_LAYERS_DEFAULT
-from style_core.plan import ScalePlan
+from style_core.plan import ScalePlan, network_work
 
 # The /stylize parameters existing clients pass, in their order; new ones may only follow.
 EXISTING_CLIENT_PARAMETERS = [
@@ -206,16 +206,18 @@ def test_the_first_finished_run_sets_an_unmeasured_model_from_its_own_iterations
     small_scale, large_scale = (ScalePlan((side, 100), 10, side) for side in (100, 400))
     small = [(small_scale, 0.5 + 0.11 * i) for i in range(10)]
     large = [(large_scale, 2.0 + 0.14 * i) for i in range(10)]
-    fit = speed.time_iterations(small + large)
+    fit = speed.time_iterations(small + large, fixed_share=0.15)
     assert (fit.a, fit.b) == (pytest.approx(0.1), pytest.approx(1e-6))
     assert speed.time_iterations(small) is None  # one scale: no fit
     speed.MODEL.learn(speed.JobTiming(StyleParams(), (4, 3), 99.0, fit))
     assert speed.MODEL.cost == fit
 
 
-def test_the_warm_up_keeps_a_model_after_two_sizes_and_then_one_from_all(monkeypatch):
-    """Real iterations at tiny sizes: the model is set once the first two sizes are timed
-    (jobs of the usual sizes have their estimate then), and again with the largest."""
+def test_the_warm_up_times_real_iterations_at_the_depth_they_run(monkeypatch):
+    """Real iterations at tiny sizes, where the rank rule stops the default network at
+    relu4_2: the model is kept once the first two sizes are timed (jobs of the usual sizes
+    have their estimate then), and again with the largest; each probe is costed at its
+    network's real depth."""
     kept = []
 
     class Recording(speed.SpeedModel):
@@ -226,10 +228,13 @@ def test_the_warm_up_keeps_a_model_after_two_sizes_and_then_one_from_all(monkeyp
     monkeypatch.setattr(speed, "MODEL", Recording(speed.Cost(0.01, 1e-6)))
     monkeypatch.setattr(speed, "CALIBRATION_SIZES", (64, 96, 128))
     fit = speed.calibrate(config.DEFAULTS, iterations=2)
-    assert len(kept) == 2 and kept[-1] == fit == speed.MODEL.cost
+    assert len(kept) == 2 and kept[-1] == fit == speed.MODEL.cost and fit.measured
     assert kept[0].c == 0.0  # two sizes: a line
-    assert fit.measured and min(fit.a, fit.b, fit.c, fit.setup_a, fit.setup_b) >= 0
-    assert 0 <= fit.fixed_share <= 1
+    assert min(fit.a, fit.b, fit.c, fit.setup_a, fit.setup_b) >= 0 and 0 <= fit.fixed_share <= 1
+    content, style = (Image.open(path).convert("RGB") for path in speed.CALIBRATION_PAIR)
+    probe = config.DEFAULTS.replace(size=128, steps=3, multiscale=False)
+    ((scale, _), *_) = speed._timed_probe(content, style, probe)
+    assert scale.network_work == pytest.approx(network_work("relu4_2"))
 
 
 def test_the_model_is_safe_to_share_between_threads(monkeypatch):

@@ -19,6 +19,7 @@ from style_core import engine
 from style_core.engine import clear_style_cache, run, stylize
 from style_core.images import ImageError, fit_size, to_tensor
 from style_core.params import MAX_STYLES, StyleParams
+from style_core.plan import describes_texture
 from tests.conftest import make_content, make_style
 
 CAT = Path(__file__).resolve().parents[1] / "examples" / "content_chelsea.jpg"
@@ -443,7 +444,7 @@ def test_preview_every_n_iterations():
 def test_a_square_512_px_style_has_too_few_positions_for_relu5_1():
     """Exactly two positions per channel is not enough: a 512x512 portrait pasted its face
     with relu5_1 kept (benchmarks/RESULTS.md); a little larger and the layer is used."""
-    assert not engine._describes_texture("relu5_1", (512, 512))
-    assert engine._describes_texture("relu5_1", (544, 544))
-    assert engine._describes_texture("relu4_1", (384, 512))
-    assert not engine._describes_texture("relu4_1", (128, 512))
+    assert not describes_texture("relu5_1", (512, 512))
+    assert describes_texture("relu5_1", (544, 544))
+    assert describes_texture("relu4_1", (384, 512))
+    assert not describes_texture("relu4_1", (128, 512))

@@ -7,34 +7,53 @@ import pytest
 
 from style_app import config, speed
 from style_core import StyleParams
-from style_core.plan import GATHER_SHARE, ScalePlan, plan_job
+from style_core.plan import GATHER_SHARE, ScalePlan, network_work, plan_job
 
 
 def test_a_jobs_time_counts_each_scales_set_up_and_iterations():
     cost = speed.Cost(0.1, 1e-6, setup_a=0.5, setup_b=2e-6, measured=True)
     plan = plan_job(StyleParams(size=512, steps=60), (4, 3))
-    expected = sum(0.5 + 2e-6 * s.pixels + s.steps * (0.1 + 1e-6 * s.pixels) for s in plan.scales)
+    expected = sum(
+        0.5 + 2e-6 * s.pixels + s.steps * (0.1 + 1e-6 * cost.step_share(s) * s.pixels)
+        for s in plan.scales
+    )
     assert speed.plan_seconds(cost, plan) == pytest.approx(expected)
     assert len(plan.scales) == 3  # three set-ups
     # A network stopped at relu2_2 saves the multiply-adds it skips, beyond the fixed share.
-    shallow = plan_job(
-        StyleParams(size=512, content_layers=("relu2_2",), style_layers=("relu1_1",)), (4, 3)
-    )
+    (shallow,) = plan_job(
+        StyleParams(size=512, content_layers=("relu2_2",), style_layers=("relu1_1",)),
+        (4, 3),
+    ).scales[-1:]
     share = cost.fixed_share + (1 - cost.fixed_share) * shallow.network_work
     assert cost.step_share(shallow) == pytest.approx(share) and 0.3 < share < 0.45
 
 
-def _scale(width: int, height: int = 100, tile: int = 0, windows=()) -> ScalePlan:
-    return ScalePlan((width, height), 6, width, tile, tuple(windows))
+def test_each_scale_is_costed_at_the_depth_its_network_runs_to():
+    """The rank rule leaves small scales without relu5_1, so the default network stops at
+    relu4_2 there (0.77 of the work) and runs to relu5_1 above 512 px, where the style
+    picture has the positions for it."""
+    plan = plan_job(StyleParams(size=1024, steps=30), (4, 3))
+    assert [s.network_work for s in plan.scales] == [pytest.approx(network_work("relu4_2"))] * 2 + [
+        1.0
+    ]
+    small_style = plan_job(StyleParams(size=1024, steps=30), (4, 3), style_sizes=[(400, 300)])
+    assert small_style.scales[-1].network_work == pytest.approx(network_work("relu4_2"))
+    cost = speed.Cost(0.0, 1e-6, measured=True)
+    assert speed.plan_seconds(cost, small_style) < speed.plan_seconds(cost, plan)
 
 
-def _timed(cost: speed.Cost, scales: list[ScalePlan], share: float = 1.0) -> list:
+def _scale(width: int, height: int = 100, work: float = 1.0, windows=()) -> ScalePlan:
+    tile = 500 if windows else 0
+    return ScalePlan((width, height), 6, width, tile, tuple(windows), network_work=work)
+
+
+def _timed(cost: speed.Cost, scales: list[ScalePlan]) -> list:
     """(scale, elapsed) of six iterations at each scale, each scale set up first, at ``cost``."""
     timed, clock = [], 0.0
     for scale in scales:
         clock += cost.setup_a + cost.setup_b * scale.window_pixels
         for _ in range(6):
-            clock += cost.step_seconds(scale, share)
+            clock += cost.step_seconds(scale)
             timed.append((scale, clock))
     return timed
 
@@ -43,39 +62,46 @@ def test_a_job_fits_its_own_iterations_and_set_up_per_scale():
     # 0.1 s + 1e-6 s per pixel an iteration; a scale's set-up 0.3 s + 5e-6 s per pixel.
     cost = speed.Cost(0.1, 1e-6, 0.3, 5e-6)
     timed = _timed(cost, [_scale(100), _scale(400)])
-    fit = speed.time_iterations(timed)
-    assert (fit.a, fit.b, fit.c) == (pytest.approx(0.1), pytest.approx(1e-6), 0.0)
+    fit = speed.time_iterations(timed, cost.fixed_share)
+    assert (fit.a, fit.b) == (pytest.approx(0.1), pytest.approx(1e-6))
     assert (fit.setup_a, fit.setup_b) == (pytest.approx(0.3), pytest.approx(5e-6))
     assert fit.measured
-    shallow = speed.time_iterations(_timed(cost, [_scale(100), _scale(400)], 0.5), share=0.5)
-    assert shallow.b == pytest.approx(1e-6)  # per pixel of a full network's step
     assert speed.time_iterations(timed[:6]) is None  # one scale: nothing to fit
+
+
+def test_scales_of_a_shallower_network_fit_the_full_networks_cost():
+    # The small scale stops early (half the work), the large one runs the whole network: the
+    # fit still finds the full network's cost per pixel.
+    cost = speed.Cost(0.1, 1e-6, 0.3, 5e-6, fixed_share=0.2)
+    timed = _timed(cost, [_scale(100, work=0.5), _scale(400)])
+    fit = speed.time_iterations(timed, fixed_share=0.2)
+    assert (fit.a, fit.b) == (pytest.approx(0.1), pytest.approx(1e-6))
 
 
 def test_a_larger_pass_costs_more_per_pixel_and_tiles_are_passes_of_their_own():
     # Per pixel 1e-6 s, and 1e-12 s more for each pixel of the pass: at a megapixel, twice.
-    cost = speed.Cost(0.05, 1e-6, 0.2, 1e-6, c=1e-12)
-    whole, tiled = _scale(1000, 1000), _scale(1000, 1000, tile=500, windows=[400_000] * 4)
-    assert cost.step_seconds(whole, 1.0) == pytest.approx(0.05 + 1.0 + 1.0)
-    # Four passes of 0.4 MP (2.4x the per-pixel cost of a tiny pass), each run twice-ish.
+    cost = speed.Cost(0.05, 1e-6, 0.2, 1e-6, fixed_share=0.2, c=1e-12)
+    whole, tiled = _scale(1000, 1000), _scale(1000, 1000, windows=[400_000] * 4)
+    assert cost.step_seconds(whole) == pytest.approx(0.05 + 1.0 + 1.0)
+    # Four passes of 0.4 MP, each at 1.4x a tiny pass's cost per pixel, run 1 + GATHER_SHARE
+    # times (the statistics' pass, then forward and backward).
     windows = 4 * 400_000 * (1e-6 + 0.4e-6) * (1 + GATHER_SHARE)
-    assert cost.step_seconds(tiled, 1.0) == pytest.approx(0.05 + windows)
-    # Three scales fit the growth back, whether the largest is whole or tiled.
+    assert cost.step_seconds(tiled) == pytest.approx(0.05 + windows)
+    # Three scales fit the growth back, the smallest at a shallower depth, the largest whole
+    # or tiled; a job's own fit (ZeroGPU's) stays a line.
     for largest in (whole, tiled):
-        fit = speed.time_iterations(_timed(cost, [_scale(100), _scale(500, 400), largest]))
+        timed = _timed(cost, [_scale(100, work=0.77), _scale(500, 400), largest])
+        assert speed.time_iterations(timed, 0.2).c == 0.0
+        fit = speed.time_iterations(timed, 0.2, curve=True)
         assert (fit.a, fit.b, fit.c) == (
             pytest.approx(0.05),
             pytest.approx(1e-6),
             pytest.approx(1e-12),
         )
         assert (fit.setup_a, fit.setup_b) == (pytest.approx(0.2), pytest.approx(1e-6))
-    # A job's time counts the growth.
-    plan = plan_job(StyleParams(size=1024, steps=10, multiscale=False, tile_size=0), (4, 3))
-    flat = speed.Cost(0.05, 1e-6, 0.2, 1e-6)
-    assert speed.plan_seconds(cost, plan) > speed.plan_seconds(flat, plan)
 
 
-def test_times_no_rising_curve_fits_are_fitted_as_a_straight_line():
+def test_a_curve_that_would_fall_is_fitted_as_a_straight_line():
     # Per pixel cheaper at the middle size than at either end: the curve through the three
     # would fall at first (b < 0), so the fit is the line through the ends.
     timed, clock = [], 0.0
@@ -83,12 +109,9 @@ def test_times_no_rising_curve_fits_are_fitted_as_a_straight_line():
         for _ in range(4):
             clock += per_iteration
             timed.append((scale, clock))
-    fit = speed.time_iterations(timed)
-    assert fit.c >= 0 and fit.b >= 0 and fit.a >= 0
-    curved = speed.time_iterations(
-        [(scale, t) for scale, t in timed if scale.size[0] != 400]
-    )  # the ends alone: a line through them
-    assert fit.c == 0.0 and (fit.a, fit.b) == (pytest.approx(curved.a), pytest.approx(curved.b))
+    fit = speed.time_iterations(timed, curve=True)
+    ends = speed.time_iterations([(scale, t) for scale, t in timed if scale.size[0] != 400])
+    assert fit.c == 0.0 and (fit.a, fit.b) == (pytest.approx(ends.a), pytest.approx(ends.b))
 
 
 def test_a_scaled_first_guess_is_never_reported_as_measured(monkeypatch):
