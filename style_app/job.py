@@ -164,12 +164,12 @@ def check_size(job: Job, what: str = "job") -> None:
 def _largest_in_time(job: Job) -> int | None:
     """The largest output size (a multiple of 64) whose job fits one ZeroGPU call."""
     shape = {"styles": len(job.styles), "masked": job.mask is not None}
+    sizes = [image.size for image in job.styles]
     for size in range(job.params.size - 64 - job.params.size % 64, job.start_side, -64):
         if size < 128:
             break
         params = job.params.replace(size=size)
         try:
-            sizes = [image.size for image in job.styles]
             plan = plan_here(params, job.content.size, sizes, **shape, start_side=job.start_side)
         except ValueError:  # an enlargement with fewer steps than its scales
             continue

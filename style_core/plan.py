@@ -170,14 +170,14 @@ def _scale(
     per_pixel = optimiser_bytes_per_pixel(params.optimizer, history)
     network = network_bytes_per_pixel(params.style_layers, params.style_statistic, memory)
     layers = params.content_layers + params.style_layers
+    side = style_side(params, max(size))
+    work = scale_network_work(params, side, style_sizes)  # whatever the tiles
 
     def planned(tile: int) -> ScalePlan:
         grid = tiles.tiles(height, width, tile, tiles.margin_for(layers)) if tile else []
         windows = [(w[1] - w[0]) * (w[3] - w[2]) for w in (t.window for t in grid)]
         seen = max(windows) if tile else width * height
         need = scale_bytes(width * height, seen, per_pixel, network)
-        side = style_side(params, max(size))
-        work = scale_network_work(params, side, style_sizes)
         return ScalePlan(size, steps, side, tile, tuple(windows), history, need, work)
 
     if params.tile_size > 0:
