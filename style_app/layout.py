@@ -15,6 +15,7 @@ from style_app.examples import EXAMPLE_PAIRS, FIRST_RESULT, example_rows
 from style_app.explore_tab import explore_tab
 from style_app.job import MASK_MODES, before_after, stylize_job
 from style_app.knob_notes import BLEND_INFO, blend_slider_update, layer_slider_updates
+from style_app.queue_poll import poll_less
 from style_app.restore import restore_settings
 from style_app.settings import LayerWeights
 from style_app.video_tab import video_tab
@@ -224,4 +225,5 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(FOOTER)
         wire_events(ui, demo)
     demo.queue(max_size=QUEUE_SIZE)
+    poll_less(demo)
     return demo

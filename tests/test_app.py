@@ -15,6 +15,7 @@ from PIL import Image
 import app
 from style_app import canvas as app_canvas
 from style_app import config, estimates, examples, job, restore, settings, speed
+from style_app.queue_poll import NEW_EVENT_POLL_SECONDS, PROGRESS_POLL_SECONDS
 from style_core import StyleParams, read_params, save_png
 from style_core.explore import EXPERIMENTS
 from style_core.images import read_mask
@@ -63,6 +64,14 @@ def images(tmp_path, content_image, style_image):
 def test_import_builds_the_demo_without_launching():
     assert isinstance(app.demo, gr.Blocks)
     assert not app.demo.is_running
+
+
+def test_the_queue_polls_for_new_events_every_20_ms_not_every_1_ms():
+    # Gradio's 1 ms poll kept a tenth of a core busy beside every job (style_app.queue_poll);
+    # a Gradio that renames these attributes fails here instead of quietly polling again.
+    queue = app.demo._queue
+    assert queue.sleep_when_free == NEW_EVENT_POLL_SECONDS == 0.02
+    assert queue.progress_update_sleep_when_free == PROGRESS_POLL_SECONDS
 
 
 def test_stylize_enlarge_video_and_the_explore_experiments_are_the_only_public_endpoints():
