@@ -18,10 +18,6 @@ from style_core.images import read_mask
 from style_core.plan import enlarge_params
 
 APP_STYLES = 2  # style and style2
-# The page's image: a 4096 px WebP at every preview would flood the browser; the full size
-# is in the PNG file.
-PREVIEW_SIDE = 1024
-
 
 def enlarge_job(result_png, content, style, style2=None, size=None, steps=None):
     """Enlarge a style-transfer result made here: continue it at larger scales (2x, 4x, ...)
@@ -41,8 +37,7 @@ def enlarge_job(result_png, content, style, style2=None, size=None, steps=None):
     # GPU is asked for, as for a job.
     job = prepare_enlargement(result_png, content, style, style2, size, steps)
     check_size(job, what="enlargement")
-    for image, status, loss_curve, progress, png in stream(job):
-        yield page_preview(image), status, loss_curve, progress, png
+    yield from stream(job)
 
 
 # Gradio reads the Args section for the API page and the MCP tool's parameters.
@@ -113,15 +108,6 @@ def check_limits(side: int, size: int, steps: int | None) -> None:
         refuse(f"size must be at most {MAX_SIZE} px, the largest this app makes; got {size}.")
     if steps is not None and steps > MAX_STEPS:
         refuse(f"steps must be at most {MAX_STEPS} here; got {steps}.")
-
-
-def page_preview(image: Image.Image) -> Image.Image:
-    """The image at most PREVIEW_SIDE px long, for the page."""
-    if max(image.size) <= PREVIEW_SIDE:
-        return image
-    preview = image.copy()
-    preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
-    return preview
 
 
 def refuse(message: str) -> NoReturn:

@@ -41,6 +41,11 @@ MASK_MODES = {
 }
 
 
+# The page's image: a print-size WebP at every preview would flood the browser, and Gradio
+# encodes each one while the job waits; the full size is in the PNG file.
+PREVIEW_SIDE = 1024
+
+
 @dataclass(frozen=True)
 class Job:
     """A job checked and decoded in the main process, ready for the GPU call."""
@@ -68,7 +73,7 @@ def stylize_job(content, style, style2=None, blend=0.5, mask=None, mask_mode="ke
     hardware preset's values.
 
     Returns:
-        result: the stylized image as it forms (a WebP preview; the full size is png)
+        result: the stylized image as it forms (a WebP preview at most 1024 px; the full size is png)
         status: one line of progress ("Iteration 12/60 ...", "**Done.** ...")
         loss_curve: log10 of each weighted loss term per iteration
         progress: iteration, scale, size, elapsed and estimated seconds, losses (JSON)
@@ -179,8 +184,9 @@ def _largest_in_time(job: Job) -> int | None:
 
 
 def stream(job: Job):
-    """Run a checked job on the GPU and yield its five outputs; its timing, measured inside
-    the GPU call (on ZeroGPU, another process), goes to the speed model here."""
+    """Run a checked job on the GPU and yield its five outputs, the image as the page's
+    preview; its timing, measured inside the GPU call (on ZeroGPU, another process), goes to
+    the speed model here."""
     # closing(): a cancelled (closed) job closes the GPU call's generator at once, which
     # stops the engine at its next snapshot.
     with closing(run_on_gpu(job)) as updates:
@@ -188,7 +194,17 @@ def stream(job: Job):
             if isinstance(update, JobTiming):
                 report(update)
             else:
-                yield update
+                image, *rest = update
+                yield page_preview(image), *rest
+
+
+def page_preview(image: Image.Image) -> Image.Image:
+    """The image at most PREVIEW_SIDE px long, for the page."""
+    if max(image.size) <= PREVIEW_SIDE:
+        return image
+    preview = image.copy()
+    preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    return preview
 
 
 def check_mask_mode(mode: str, has_style2: bool) -> None:

@@ -449,6 +449,17 @@ def test_stylize_job_streams_and_ends_with_a_png_carrying_its_settings(images):
         assert saved.size == image.size
 
 
+def test_a_job_larger_than_the_page_streams_previews_of_the_page_side(images, monkeypatch):
+    # 1024 px on the page; 64 px here, so that a tiny job shows it. The PNG stays full size.
+    assert job.PREVIEW_SIDE == 1024
+    monkeypatch.setattr(job, "PREVIEW_SIDE", 64)
+    updates = list(job.stylize_job(*images, steps=6, size=128))
+    assert all(max(image.size) <= 64 for image, *_ in updates)
+    assert max(updates[-1][0].size) == 64  # the last scale's, shrunk (128 x 96 -> 64 x 48)
+    with Image.open(updates[-1][-1]) as saved:
+        assert saved.size == (128, 96)
+
+
 def test_stylize_job_blends_a_second_style(images, tmp_path, style_image):
     second = tmp_path / "style2.png"
     style_image.transpose(Image.Transpose.ROTATE_90).save(second)

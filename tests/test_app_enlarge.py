@@ -65,8 +65,8 @@ def refusal(**inputs) -> str:
 
 def test_a_result_is_continued_at_twice_its_size_with_its_settings_and_mask(result, monkeypatch):
     # Previews shrink to the page's side; 128 px here, so that a tiny job shows it.
-    assert enlarge.PREVIEW_SIDE == 1024
-    monkeypatch.setattr(enlarge, "PREVIEW_SIDE", 128)
+    assert job.PREVIEW_SIDE == 1024
+    monkeypatch.setattr(job, "PREVIEW_SIDE", 128)
     *previews, final = list(enlarge.enlarge_job(str(result), **SOURCES, size=192))
     assert previews, "no preview streamed before the final update"
     for image, status, _loss_curve, progress, png in previews:
@@ -89,9 +89,9 @@ def test_a_result_is_continued_at_twice_its_size_with_its_settings_and_mask(resu
 
 
 def test_previews_keep_their_shape_and_small_images_stay_as_they_are():
-    assert enlarge.page_preview(Image.new("RGB", (4096, 2048))).size == (1024, 512)
+    assert job.page_preview(Image.new("RGB", (4096, 2048))).size == (1024, 512)
     small = Image.new("RGB", (640, 480))
-    assert enlarge.page_preview(small) is small
+    assert job.page_preview(small) is small
 
 
 # --- refusals, before any work -------------------------------------------------------------
