@@ -28,8 +28,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from gradio_client import Client, handle_file
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -44,15 +46,14 @@ NO_BF16 = "import torch\ntorch.cpu._is_avx512_bf16_supported = lambda: False\n"
 BALANCED = re.compile(r"Balanced: (\d+) px, (\d+) steps")
 
 
-def timed_job(client: Client, pair, **params) -> tuple[float, float, int, float, float]:
-    """(seconds to first preview, seconds to final, streamed updates, predicted seconds, the
-    engine's own seconds)."""
+def timed_job(client: Client, pair, **params) -> Timed:
+    """A /stylize job on ``pair``, timed from its submission."""
     start = time.perf_counter()
     content, style = (handle_file(str(path)) for path in pair)
     return _timed(start, client.submit(content=content, style=style, api_name="/stylize", **params))
 
 
-def timed_enlargement(client: Client, pair, size: int, **params) -> tuple:
+def timed_enlargement(client: Client, pair, size: int, **params) -> Timed:
     """A job at ``params``, then its result enlarged to ``size`` px: as timed_job, for the
     enlargement."""
     content, style = (handle_file(str(path)) for path in pair)
@@ -62,29 +63,87 @@ def timed_enlargement(client: Client, pair, size: int, **params) -> tuple:
     enlarge = client.submit(
         result_png=handle_file(png), content=content, style=style, size=size, api_name="/enlarge"
     )
-    return _timed(start, enlarge)
+    return _timed(start, enlarge)._replace(start_png=png)
 
 
 CLIP = ROOT / "examples" / "clip_cat_coffee.mp4"
 
 
-def timed_video_job(client: Client) -> tuple[float, float, int, float, float]:
+def timed_video_job(client: Client) -> Timed:
     """As timed_job, for /stylize_video on the example clip at the tab's defaults."""
     start = time.perf_counter()
     clip, style = handle_file(str(CLIP)), handle_file(str(EXAMPLE[1]))
     return _timed(start, client.submit(clip, style, api_name="/stylize_video"))
 
 
-def _timed(start: float, job) -> tuple[float, float, int, float, float]:
-    first, updates, predicted, engine = None, 0, None, None
+class Timed(NamedTuple):
+    first: float  # seconds to the first streamed preview
+    final: float  # seconds to the final update
+    updates: int  # streamed updates
+    predicted: float  # the estimate the page showed before Run
+    engine: float  # the engine's own seconds
+    progress: list[dict]  # every update's progress JSON
+    png: str | None  # the final PNG (pictures)
+    start_png: str | None = None  # an enlargement's: the result it enlarged
+
+
+def _timed(start: float, job) -> Timed:
+    first, progress = None, []
     for outputs in job:  # the progress JSON is the fourth output of both endpoints
-        progress = outputs[3]
-        updates += 1
+        progress.append(outputs[3])
         first = first or time.perf_counter() - start
-        predicted = predicted or progress["estimate"]
-        engine = progress["elapsed"]
-    job.result()
-    return first, time.perf_counter() - start, updates, predicted, engine
+    outputs = job.result()
+    png = outputs[-1] if len(outputs) == 5 else None
+    final = time.perf_counter() - start
+    return Timed(
+        first, final, len(progress), progress[0]["estimate"], progress[-1]["elapsed"], progress, png
+    )
+
+
+def scale_table(timed: Timed, pair, speed_line: str) -> str:
+    """Each scale of a picture job: its seconds per iteration and set-up as the job streamed
+    them, against the app's cost model (parsed from its ``speed:`` line) on the job's plan
+    (made here as the app makes it, from the settings its PNG carries)."""
+    from style_app.job import make_job
+    from style_app.speed import Cost
+    from style_core import read_params
+
+    number = r"([-+0-9.e]+)"
+    found = re.search(
+        rf"takes {number} s \+ {number} s per pixel(?: \(\+{number} s per pixel for each "
+        rf"megapixel of a pass\))?, a scale's set-up {number} s \+ {number} s per pixel, "
+        rf"{number} of a step",
+        speed_line,
+    )
+    a, b, c, setup_a, setup_b, fixed = (float(v) if v else 0.0 for v in found.groups())
+    cost = Cost(a, b, setup_a, setup_b, True, fixed, c * 1e-6)
+    start = None if timed.start_png is None else Image.open(timed.start_png).convert("RGB")
+    plan = make_job(read_params(timed.png), pair[0], [pair[1]], start=start).plan
+    rows = [
+        "| scale | size | tiles | s per iteration (predicted) | set-up s (predicted) |",
+        "|---|---|---|---|---|",
+    ]
+    by_scale: dict[int, list[dict]] = {}
+    for update in timed.progress:
+        if not update["done"]:
+            by_scale.setdefault(update["scale"], []).append(update)
+    previous = None  # the scale before: (elapsed, iteration) of its last update, its step
+    for index, updates in sorted(by_scale.items()):
+        scale = plan.scales[index - 1]
+        first, last = updates[0], updates[-1]
+        step = (last["elapsed"] - first["elapsed"]) / max(1, last["iteration"] - first["iteration"])
+        end = 0.0  # when the scale before ended (its iterations after its last update counted)
+        if previous:
+            (elapsed, iteration), previous_step = previous
+            end = elapsed + (first["iteration"] - 1 - iteration) * previous_step
+        setup = first["elapsed"] - end - step
+        rows.append(
+            f"| {index} | {scale.size[0]}x{scale.size[1]} | {len(scale.windows) or '-'} | "
+            f"{step:.2f} ({cost.step_seconds(scale):.2f}) | {setup:.1f} "
+            f"({setup_a + setup_b * scale.window_pixels:.1f}) |"
+        )
+        previous = (last["elapsed"], last["iteration"]), step
+    return "\n".join(rows)
 
 
 def main() -> None:
@@ -125,7 +184,8 @@ def main() -> None:
                     timed_job(client, pair, steps=steps, size=size) for _ in range(args.runs)
                 ]
             print(server.log_tail().strip().splitlines()[-1])
-    firsts, finals, updates, predicted, engine = zip(*results)
+            speed_line = next(line for line in server.log().splitlines() if "takes" in line)
+    firsts, finals, updates, predicted, engine, *_ = zip(*results)
 
     def row(name: str, values, digits: int) -> str:
         runs = ", ".join(f"{x:.{digits}f}" for x in values)
@@ -139,6 +199,10 @@ def main() -> None:
     print(row("of which the engine's own run (s)", engine, 1))
     print(row("actual / predicted", [f / p for f, p in zip(finals, predicted)], 2))
     print(row("streamed updates per job", updates, 0))
+    if not args.video:
+        print(
+            f"\nThe first job's scales against the model:\n\n{scale_table(results[0], pair, speed_line)}"
+        )
 
 
 if __name__ == "__main__":

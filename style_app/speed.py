@@ -371,7 +371,8 @@ def describe_cost(cost: Cost) -> str:
     growth = f" (+{cost.c * 1e6:.3g} s per pixel for each megapixel of a pass)" if cost.c else ""
     return (
         f"an iteration here takes {cost.a:.3g} s + {cost.b:.3g} s per pixel{growth}, a scale's "
-        f"set-up {cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel"
+        f"set-up {cost.setup_a:.3g} s + {cost.setup_b:.3g} s per pixel, {cost.fixed_share:.3g} "
+        "of a step whatever the network's depth"
     )
 
 
