@@ -19,6 +19,7 @@ from style_core.plan import enlarge_params
 
 APP_STYLES = 2  # style and style2
 
+
 def enlarge_job(result_png, content, style, style2=None, size=None, steps=None):
     """Enlarge a style-transfer result made here: continue it at larger scales (2x, 4x, ...)
     from the result itself instead of starting over (Gatys et al. style transfer with VGG19,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -129,10 +130,13 @@ def prepare_video(clip, style, size, steps, frame_steps, temporal_weight, tempor
         )
     except (ImageError, ValueError) as error:
         refuse(str(error))
+    # Timed again now that the style's size says how deep each scale's network runs.
+    first, later = _frame_seconds(job, [style_image.size])
+    job = replace(job, style=style_image, first_seconds=first, later_seconds=later)
     refusal = speed.zero_gpu_refusal(job.first_seconds, "clip's first frame")
     if refusal:
         refuse(refusal)
-    return replace(job, style=style_image)
+    return job
 
 
 def plan_video(clip, size, steps, frame_steps, temporal_weight, temporal) -> VideoJob:
@@ -156,13 +160,26 @@ def plan_video(clip, size, steps, frame_steps, temporal_weight, temporal) -> Vid
         info = probe(clip, LIMITS, "clip")
     except (VideoError, ValueError, TypeError) as error:
         refuse(str(error))
-    frame_size = even_size(*fit_size(info.width, info.height, size))
-    params = DEFAULTS.replace(size=max(frame_size), steps=steps).validate()
-    first, later = (
-        speed.plan_seconds(speed.MODEL.cost, plan)
-        for plan in frame_plans(params, video, frame_size)
-    )
-    return VideoJob(str(clip), info, None, params, video, info.frames, first, later)
+    params = DEFAULTS.replace(size=max(_frame_size(info, size)), steps=steps).validate()
+    job = VideoJob(str(clip), info, None, params, video, info.frames, 0.0, 0.0)
+    # Before the style is known: as large as each scale uses it (the deepest network).
+    first, later = _frame_seconds(job)
+    return replace(job, first_seconds=first, later_seconds=later)
+
+
+def _frame_size(info: VideoInfo, size: int) -> tuple[int, int]:
+    """The frames' (width, height) at this long side, as read_frames decodes them."""
+    return even_size(*fit_size(info.width, info.height, size))
+
+
+def _frame_seconds(
+    job: VideoJob, style_sizes: Sequence[tuple[int, int]] = ()
+) -> tuple[float, float]:
+    """Seconds predicted here for the clip's first frame and for each later one."""
+    size = _frame_size(job.info, job.params.size)
+    plans = frame_plans(job.params, job.video, size, style_sizes)
+    first, later = (speed.plan_seconds(speed.MODEL.cost, plan) for plan in plans)
+    return first, later
 
 
 def _whole(value, name: str, default: int) -> int:

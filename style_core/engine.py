@@ -58,6 +58,7 @@ from style_core.plan import (
     matched_layers,
     own_pixels,
     plan_job,
+    scale_style_layers,
     style_side,
 )
 from style_core.vgg import VGG19Features, get_vgg19, poolings_before
@@ -386,8 +387,7 @@ def matched_style_layers(
     """The style layers a job's last (full-size) scale matches, for style images of these
     (width, height): what the page says a job used. Earlier, smaller scales may use fewer."""
     params = params.validate()
-    side = style_side(params, params.size)
-    return matched_layers(params, [own_pixels(size, side) for size in style_sizes])
+    return scale_style_layers(params, style_side(params, params.size), style_sizes)
 
 
 def _own_size(image: Image.Image, style: torch.Tensor) -> tuple[int, int]:

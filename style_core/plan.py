@@ -152,9 +152,19 @@ def scale_network_work(
     side: the network stops at the deepest layer it matches (the rank rule, describes_texture,
     keeps only the layers the style pictures have positions for). Style sizes unknown: square
     pictures of that side, the most positions a scale can count."""
-    sizes = [own_pixels(size, style_long_side) for size in style_sizes]
-    layers = params.content_layers + matched_layers(params, sizes or [(style_long_side,) * 2])
+    square = [(style_long_side, style_long_side)]
+    layers = params.content_layers + scale_style_layers(
+        params, style_long_side, style_sizes or square
+    )
     return network_work(max(layers, key=LAYER_NAMES.index))
+
+
+def scale_style_layers(
+    params: StyleParams, style_long_side: int, style_sizes: Sequence[tuple[int, int]]
+) -> tuple[str, ...]:
+    """The style layers a scale matches for style pictures of these (width, height), used at
+    this long side: the rank rule on each picture's own pixels there (never upscaled)."""
+    return matched_layers(params, [own_pixels(size, style_long_side) for size in style_sizes])
 
 
 def _scale(

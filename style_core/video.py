@@ -98,14 +98,19 @@ class FrameSnapshot:
 
 
 def frame_plans(
-    params: StyleParams, video: VideoParams, frame_size: tuple[int, int]
+    params: StyleParams,
+    video: VideoParams,
+    frame_size: tuple[int, int],
+    style_sizes: Sequence[tuple[int, int]] = (),
 ) -> tuple[JobPlan, JobPlan]:
     """The plans of the first frame, a whole job, and of each later one: ``frame_steps`` at
-    full size (a whole job too without ``temporal``)."""
-    first = plan_job(params, frame_size)
+    full size (a whole job too without ``temporal``). ``style_sizes``, where known, say how
+    deep each scale's network runs (plan_job)."""
+    first = plan_job(params, frame_size, style_sizes=style_sizes)
     if not video.temporal:
         return first, first
-    return first, plan_job(later_params(params, video), frame_size, start_side=params.size)
+    later = later_params(params, video)
+    return first, plan_job(later, frame_size, start_side=params.size, style_sizes=style_sizes)
 
 
 def frame_costs(

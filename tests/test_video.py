@@ -13,7 +13,7 @@ from PIL import Image
 from style_core import StyleParams, stylize
 from style_core.engine import Temporal
 from style_core.images import to_tensor
-from style_core.video import VideoParams, frame_costs, stylize_video
+from style_core.video import VideoParams, frame_costs, frame_plans, stylize_video
 from style_core.video_io import read_frames
 
 FAST = StyleParams(steps=6, precision="fp32")
@@ -141,6 +141,19 @@ def test_later_frames_cost_a_fraction_of_the_first():
     assert later < first / 2
     alone = frame_costs(StyleParams(size=384), VideoParams(temporal=False), (384, 256))
     assert alone == (first, first)
+
+
+def test_a_frame_plan_runs_as_deep_a_network_as_the_style_picture_allows():
+    # Unknown, the style is taken as square: at 768 px relu5_1 is matched. A wide, short
+    # style has too few positions per channel there (plan.describes_texture): relu4_2 is the
+    # deepest layer, so each frame costs less.
+    params, size = StyleParams(size=768), (768, 512)
+    for unknown, wide in zip(
+        frame_plans(params, VideoParams(), size),
+        frame_plans(params, VideoParams(), size, [(768, 160)]),
+    ):
+        assert unknown.network_work == 1.0
+        assert wide.network_work < 0.8
 
 
 @pytest.mark.parametrize(
