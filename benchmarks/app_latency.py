@@ -53,15 +53,19 @@ def timed_job(client: Client, pair, **params) -> Timed:
     return _timed(start, client.submit(content=content, style=style, api_name="/stylize", **params))
 
 
-def timed_enlargement(client: Client, pair, size: int, **params) -> Timed:
-    """A job at ``params``, then its result enlarged to ``size`` px: as timed_job, for the
-    enlargement."""
+def timed_enlargement(client: Client, pair, enlarge_to: int, **params) -> Timed:
+    """A job at ``params``, then its result enlarged to ``enlarge_to`` px: as timed_job, for
+    the enlargement."""
     content, style = (handle_file(str(path)) for path in pair)
     job = client.submit(content=content, style=style, api_name="/stylize", **params)
     png = job.result()[-1]
     start = time.perf_counter()
     enlarge = client.submit(
-        result_png=handle_file(png), content=content, style=style, size=size, api_name="/enlarge"
+        result_png=handle_file(png),
+        content=content,
+        style=style,
+        size=enlarge_to,
+        api_name="/enlarge",
     )
     return _timed(start, enlarge)._replace(start_png=png)
 
